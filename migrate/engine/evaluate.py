@@ -1,0 +1,175 @@
+"""Partial evaluation of a run.yaml template against what is known of a pod's env.
+
+This module owns deciding, string by string, which placeholders of migrated
+variables can be replaced by static values without changing what Llama Stack
+0.3.3 computes at start-up, and the table of which run.yaml keys each
+variable feeds (derived from the template, never written down by hand).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrate.engine import placeholders
+from migrate.engine.placeholders import Placeholder, RequiredUnset, UnknownHome
+
+Path = tuple[str | int, ...]
+
+
+def format_path(path: Path) -> str:
+    """``('a', 'b', 0, 'c')`` → ``a.b[0].c``; keys that are not plain names are quoted."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.replace("_", "").replace("-", "").isalnum():
+            text += f".{part}" if text else part
+        else:
+            text += f'["{part}"]'
+    return text
+
+
+def strings(tree: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """Every string value of ``tree`` with its path (keys are never substituted)."""
+    if isinstance(tree, Mapping):
+        for key, value in tree.items():
+            yield from strings(value, (*path, key))
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            yield from strings(value, (*path, index))
+    elif isinstance(tree, str):
+        yield path, tree
+
+
+def matches(name: str, globs: tuple[str, ...]) -> bool:
+    """Whether ``name`` is in the migrated set given by shell-style ``globs``."""
+    return any(fnmatch.fnmatchcase(name, glob) for glob in globs)
+
+
+def mapping(template: Any, globs: tuple[str, ...]) -> dict[str, list[Path]]:
+    """Migrated variable → every path of the template that reads it, in template order."""
+    table: dict[str, list[Path]] = {}
+    for path, text in strings(template):
+        for placeholder in placeholders.placeholders(text):
+            if matches(placeholder.name, globs):
+                paths = table.setdefault(placeholder.name, [])
+                if path not in paths:
+                    paths.append(path)
+    return table
+
+
+def readers(template: Any) -> dict[str, list[Path]]:
+    """Every variable the template reads → its paths (migrated or not)."""
+    return mapping(template, ("*",))
+
+
+@dataclass
+class Evaluation:
+    """The template with some placeholders baked in."""
+
+    tree: Any
+    # path of a changed string → the variables baked into it
+    provenance: dict[Path, frozenset[str]] = field(default_factory=dict)
+    # variable → why it could not be baked (first reason found)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def partial(template: Any, bake: Mapping[str, str | None], home: str | None) -> Evaluation:
+    """Bake the variables of ``bake`` (name → value, None for unset) into ``template``.
+
+    Variables that cannot be baked faithfully are left as placeholders
+    everywhere and listed in ``refused``; the rest are baked at every path.
+    """
+    remaining = dict(bake)
+    refused: dict[str, str] = {}
+    while True:
+        evaluation = _attempt(template, remaining, home)
+        if not evaluation.refused:
+            evaluation.refused = refused
+            return evaluation
+        for name, reason in evaluation.refused.items():
+            refused.setdefault(name, reason)
+            remaining.pop(name, None)
+
+
+def _attempt(template: Any, bake: Mapping[str, str | None], home: str | None) -> Evaluation:
+    evaluation = Evaluation(tree=None)
+
+    def walk(node: Any, path: Path) -> Any:
+        if isinstance(node, Mapping):
+            return {key: walk(value, (*path, key)) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value, (*path, index)) for index, value in enumerate(node)]
+        if isinstance(node, str):
+            return _bake_string(node, path, bake, home, evaluation)
+        return node
+
+    evaluation.tree = walk(template, ())
+    return evaluation
+
+
+def _bake_string(
+    text: str,
+    path: Path,
+    bake: Mapping[str, str | None],
+    home: str | None,
+    evaluation: Evaluation,
+) -> Any:
+    tokens = placeholders.tokenize(text)
+    baked_names = {
+        token.name for token in tokens if isinstance(token, Placeholder) and token.name in bake
+    }
+    if not baked_names:
+        return text
+    intended: list[placeholders.Token] = []
+    for token in tokens:
+        if isinstance(token, Placeholder) and token.name in bake:
+            try:
+                value = placeholders.substitute(token, bake[token.name], home)
+            except RequiredUnset:
+                evaluation.refused[token.name] = (
+                    f"{token.text} at {format_path(path)} requires the variable and it is "
+                    "unset: the old configuration fails at start-up, and so must the new one"
+                )
+                return text
+            except UnknownHome:
+                evaluation.refused[token.name] = (
+                    f"the value at {format_path(path)} starts with '~', which Llama Stack "
+                    "expands with the container's HOME, and HOME is not known"
+                )
+                return text
+            if "${env." in value:
+                evaluation.refused[token.name] = (
+                    f"its value at {format_path(path)} contains '${{env.', which the new "
+                    "configuration would expand while the old one kept it as text"
+                )
+                return text
+            _append_literal(intended, value)
+        elif isinstance(token, Placeholder):
+            intended.append(token)
+        else:
+            _append_literal(intended, token)
+    result = "".join(t if isinstance(t, str) else t.text for t in intended)
+    # Llama Stack scans the new string again: it must find exactly the kept placeholders.
+    if placeholders.tokenize(result) != intended:
+        for name in baked_names:
+            evaluation.refused.setdefault(
+                name, f"baking it at {format_path(path)} would form a new placeholder"
+            )
+        return text
+    evaluation.provenance[path] = frozenset(baked_names)
+    if any(isinstance(token, Placeholder) for token in intended):
+        return result
+    return placeholders.convert(result) if result != text else result
+
+
+def _append_literal(tokens: list[placeholders.Token], text: str) -> None:
+    if not text:
+        return
+    if tokens and isinstance(tokens[-1], str):
+        tokens[-1] += text
+    else:
+        tokens.append(text)

@@ -1,0 +1,37 @@
+"""The project's error families and the exit code each one maps to.
+
+Exit codes are the same for every command: 0 done; 1 a workload could not be
+migrated (an error finding); 2 usage or unreadable input; 3 cluster access
+failed. Only ``cli`` turns these errors into exit codes.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_CLUSTER = 3
+
+
+class MigrateError(Exception):
+    """Base of every error the command line reports without a traceback."""
+
+    exit_code = EXIT_INPUT
+
+
+class InputError(MigrateError):
+    """Input that cannot be read or understood: files, templates, charts, options."""
+
+    exit_code = EXIT_INPUT
+
+
+class OutputError(MigrateError):
+    """Output that cannot be written safely (exists, not writable, collides)."""
+
+    exit_code = EXIT_INPUT
+
+
+class InternalError(MigrateError):
+    """A self-check failed: the output would not be faithful, so none is written."""
+
+    exit_code = EXIT_FINDINGS

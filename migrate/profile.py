@@ -1,0 +1,138 @@
+"""Profiles: everything specific to one chart and image, loaded from data.
+
+This module owns reading a profile (the built-in one ships as package data
+under ``migrate/profiles/<name>/``), and replacing its legacy template or its
+chart defaults with the user's own (``--template FILE``, ``--chart DIR``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from migrate.engine import evaluate
+from migrate.errors import InputError
+from migrate.yamlio import load_run_yaml
+
+BUILT_IN = "tuw-ai"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One chart/image pair: how its pods were configured before, and how after."""
+
+    name: str
+    template: Mapping[str, Any]
+    template_source: str
+    chart_defaults: Mapping[str, Any]
+    chart_source: str
+    values_key: str
+    migrated_vars: tuple[str, ...]
+    env_name: str
+    mount_path: str
+    file_name: str
+    configmap_name: str
+    volume_name: str
+    container_images: tuple[str, ...]
+    container_names: tuple[str, ...]
+    container_env: tuple[str, ...]
+
+    @property
+    def run_config_path(self) -> str:
+        return f"{self.mount_path.rstrip('/')}/{self.file_name}"
+
+    def configmap_for(self, workload: str) -> str:
+        return self.configmap_name.format(workload=workload)
+
+    def mapping(self) -> dict[str, list[evaluate.Path]]:
+        return evaluate.mapping(self.template, self.migrated_vars)
+
+
+def load(
+    name: str = BUILT_IN,
+    *,
+    template: Path | None = None,
+    chart: Path | None = None,
+    extra_vars: tuple[str, ...] = (),
+) -> Profile:
+    """The built-in profile, with the user's template, chart and migrated set applied."""
+    folder = resources.files("migrate.profiles").joinpath(name)
+    meta = load_run_yaml(folder.joinpath("profile.yaml").read_text("utf-8"), f"profile {name}")
+    template_name = str(meta["template"])
+    chart_name = str(meta["chart_values"])
+    values_key = str(meta["values_key"])
+    run_config = meta["run_config"]
+    container = meta["container"]
+    profile = Profile(
+        name=str(meta["name"]),
+        template=_run_config(
+            load_run_yaml(folder.joinpath(template_name).read_text("utf-8"), template_name),
+            template_name,
+        ),
+        template_source=f"built-in profile {name}",
+        chart_defaults=_chart_section(
+            load_run_yaml(folder.joinpath(chart_name).read_text("utf-8"), chart_name),
+            values_key,
+            chart_name,
+        ),
+        chart_source=f"built-in profile {name}",
+        values_key=values_key,
+        migrated_vars=tuple(str(glob) for glob in meta["migrated_vars"]),
+        env_name=str(run_config["env_name"]),
+        mount_path=str(run_config["mount_path"]),
+        file_name=str(run_config["file_name"]),
+        configmap_name=str(run_config["configmap_name"]),
+        volume_name=str(run_config["volume_name"]),
+        container_images=tuple(str(g) for g in container["images"]),
+        container_names=tuple(str(g) for g in container["names"]),
+        container_env=tuple(str(g) for g in container["env"]),
+    )
+    if template is not None:
+        profile = replace(
+            profile,
+            template=_run_config(
+                load_run_yaml(_read(template), str(template)), str(template)
+            ),
+            template_source=str(template),
+        )
+    if chart is not None:
+        values = chart / "values.yaml"
+        if not values.is_file():
+            raise InputError(f"{chart}: not a chart directory (no values.yaml)")
+        profile = replace(
+            profile,
+            chart_defaults=_chart_section(
+                load_run_yaml(_read(values), str(values)), values_key, str(values)
+            ),
+            chart_source=str(chart),
+        )
+    if extra_vars:
+        profile = replace(profile, migrated_vars=profile.migrated_vars + extra_vars)
+    return profile
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _run_config(data: Any, source: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping) or not ({"providers", "apis"} & set(data)):
+        raise InputError(
+            f"{source}:1: not a Llama Stack run.yaml (expected a mapping with "
+            "'providers' or 'apis')"
+        )
+    return data
+
+
+def _chart_section(values: Any, key: str, source: str) -> Mapping[str, Any]:
+    if not isinstance(values, Mapping) or not isinstance(values.get(key), Mapping):
+        raise InputError(f"{source}:1: the chart's values have no '{key}' section")
+    return _run_config(values[key], f"{source} ({key})")

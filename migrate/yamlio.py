@@ -1,0 +1,101 @@
+"""YAML reading and writing with the semantics of the programs that read our output.
+
+This module owns three things: loading run.yaml templates and chart values
+the way Llama Stack 0.3.3 loads run.yaml (PyYAML ``safe_load``, YAML 1.1
+rules), writing YAML that every reader (PyYAML, ruamel, Helm's go-yaml) loads
+back as the same data, and the strict, type-aware equality used to decide
+whether two configurations are the same.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import yaml as pyyaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.resolver import VersionedResolver
+
+from migrate.errors import InputError
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER_11 = pyyaml.resolver.Resolver()
+_RESOLVER_12 = VersionedResolver(version=(1, 2))
+
+
+def load_run_yaml(text: str, source: str) -> Any:
+    """Load a run.yaml or values file exactly as Llama Stack reads run.yaml."""
+    try:
+        return pyyaml.safe_load(text)
+    except pyyaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"{where}: invalid YAML: {problem}") from None
+
+
+def plain_is_string(text: str) -> bool:
+    """True when ``text`` written as a plain scalar loads back as that string everywhere."""
+    implicit = (True, False)
+    tag_11 = _RESOLVER_11.resolve(pyyaml.ScalarNode, text, implicit)
+    tag_12 = _RESOLVER_12.resolve(ScalarNode, text, implicit)
+    return bool(tag_11 == _STR_TAG and tag_12 == _STR_TAG)
+
+
+class _Representer(RoundTripRepresenter):
+    """Quotes every string that some YAML reader would not load back as a string."""
+
+    def represent_str(self, data: str) -> Any:
+        if not plain_is_string(data):
+            return self.represent_scalar(_STR_TAG, data, style='"')
+        return super().represent_str(data)
+
+
+_Representer.add_representer(str, _Representer.represent_str)
+
+
+def new_writer() -> YAML:
+    """A ruamel writer in the project's output style (2-space maps, indented sequences)."""
+    writer = YAML(typ="rt")
+    writer.Representer = _Representer
+    writer.indent(mapping=2, sequence=4, offset=2)
+    writer.width = 1 << 16
+    writer.allow_unicode = True
+    return writer
+
+
+def to_commented(data: Any) -> Any:
+    """Plain data to ruamel's commentable containers (key order kept)."""
+    if isinstance(data, Mapping):
+        result = CommentedMap()
+        for key, value in data.items():
+            result[key] = to_commented(value)
+        return result
+    if isinstance(data, list):
+        return CommentedSeq(to_commented(item) for item in data)
+    return data
+
+
+def dump(data: Any, writer: YAML | None = None) -> str:
+    """Serialise ``data`` (plain or ruamel containers) to YAML text."""
+    stream = io.StringIO()
+    (writer or new_writer()).dump(data, stream)
+    return stream.getvalue()
+
+
+def same(left: Any, right: Any) -> bool:
+    """Deep equality that tells 1, 1.0 and True apart and treats NaN as equal to NaN."""
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        return left.keys() == right.keys() and all(same(left[key], right[key]) for key in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(same(a, b) for a, b in zip(left, right, strict=True))
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, float) and math.isnan(left):
+        return math.isnan(right)
+    return bool(left == right)
