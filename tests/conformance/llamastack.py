@@ -1,0 +1,297 @@
+"""Ask the real Llama Stack 0.3.3 how it resolves a run.yaml for a pod's env.
+
+Llama Stack 0.3.3 needs Python 3.12 and the project runs on 3.11+, so the
+reference lives in its own virtual environment (built by
+``scripts/conformance-venv``) and is driven through one long-lived worker
+process (``worker.py`` beside this module) that speaks JSON lines.
+
+The virtual environment is ``$MIGRATE_CONFORMANCE_VENV``, by default
+``.venv-conformance`` at the repository root.
+
+    with LlamaStack() as stack:
+        old = stack.resolve(old_run_yaml, pod_env)
+        new = stack.resolve(migrated_run_yaml, pod_env)
+        assert canonical(old.config) == canonical(new.config)
+
+A resolved configuration arrives in "wire form": plain JSON data in which
+NaN and infinities are floats and values JSON cannot carry (dates, bytes,
+sets, mappings with keys that are not strings) are tagged objects
+``{"__type__": kind, ...}`` (see ``worker.py``). ``canonical`` turns wire
+form into one string per value, so equal strings mean equal configurations
+with equal types.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, NoReturn
+
+__all__ = [
+    "LLAMA_STACK_VERSION",
+    "VENV_ENV_VAR",
+    "LlamaStack",
+    "LlamaStackError",
+    "Resolution",
+    "VenvMissingError",
+    "canonical",
+    "default_venv",
+]
+
+LLAMA_STACK_VERSION = "0.3.3"
+VENV_ENV_VAR = "MIGRATE_CONFORMANCE_VENV"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKER = Path(__file__).resolve().with_name("worker.py")
+
+_STDERR_TAIL = 4000
+
+
+class LlamaStackError(RuntimeError):
+    """The reference worker could not be started or stopped answering."""
+
+
+class VenvMissingError(LlamaStackError):
+    """The conformance virtual environment has not been built."""
+
+    def __init__(self, venv: Path) -> None:
+        self.venv = venv
+        super().__init__(f"no Llama Stack {LLAMA_STACK_VERSION} virtual environment at {venv}")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What Llama Stack 0.3.3 made of one run.yaml text and env.
+
+    ``ok`` is false when start-up would fail before validation (YAML that
+    does not load, ``${env.X}`` with X unset: ``error_type`` and ``error``
+    say why). When ``ok``, ``config`` is the output of ``replace_env_vars``
+    in wire form and ``valid`` tells whether ``StackRunConfig`` accepts it.
+    """
+
+    ok: bool
+    config: Any
+    valid: bool
+    validation_error: str | None
+    error_type: str | None
+    error: str | None
+
+
+def default_venv() -> Path:
+    """The conformance venv: ``$MIGRATE_CONFORMANCE_VENV`` or ``.venv-conformance``."""
+    configured = os.environ.get(VENV_ENV_VAR)
+    if configured:
+        return Path(configured).expanduser()
+    return REPO_ROOT / ".venv-conformance"
+
+
+class LlamaStack:
+    """One worker process running Llama Stack 0.3.3; requests are sequential.
+
+    A worker that crashed or timed out is killed; the next ``resolve``
+    starts a fresh one.
+    """
+
+    def __init__(self, venv: Path | None = None, *, timeout: float = 60.0) -> None:
+        self.venv = venv if venv is not None else default_venv()
+        self.python = self.venv / "bin" / "python"
+        self.timeout = timeout
+        self.version: str | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+        self._buffer = bytearray()
+        self._next_id = 0
+
+    def __enter__(self) -> LlamaStack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the worker (if not running) and wait until Llama Stack is imported."""
+        if self._process is not None and self._process.poll() is None:
+            return
+        self.close()
+        if not self.python.is_file():
+            raise VenvMissingError(self.venv)
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._buffer.clear()
+        self._process = subprocess.Popen(
+            [str(self.python), "-I", "-X", "utf8", str(WORKER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=_worker_env(),
+            cwd=str(self.venv),
+        )
+        # Importing Llama Stack takes a few seconds (longer the first time).
+        greeting = self._receive(max(self.timeout, 120.0))
+        if not greeting.get("ready"):
+            problem = greeting.get("error", "no greeting")
+            self._fail(f"the worker could not import Llama Stack: {problem}")
+        version = greeting.get("llama_stack")
+        if version != LLAMA_STACK_VERSION:
+            self._fail(
+                f"{self.venv} has llama-stack {version}, expected {LLAMA_STACK_VERSION}; "
+                "rebuild it with scripts/conformance-venv"
+            )
+        self.version = str(version)
+
+    def close(self) -> None:
+        """Stop the worker; safe to call more than once."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.stdin is not None:
+                with contextlib.suppress(OSError):  # a dead worker's pipe
+                    process.stdin.close()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def resolve(self, yaml_text: str, env: Mapping[str, str]) -> Resolution:
+        """Resolve ``yaml_text`` as Llama Stack 0.3.3 does at start-up with exactly ``env``."""
+        self.start()
+        self._next_id += 1
+        request_id = self._next_id
+        request = {"id": request_id, "yaml": yaml_text, "env": dict(env)}
+        self._send(json.dumps(request).encode("utf-8") + b"\n")
+        response = self._receive(self.timeout)
+        if response.get("id") != request_id:
+            self._fail(f"answer {response.get('id')!r} to request {request_id}: {response}")
+        if response.get("ok"):
+            error = response.get("validation_error")
+            return Resolution(
+                ok=True,
+                config=response.get("config"),
+                valid=bool(response.get("valid")),
+                validation_error=None if error is None else str(error),
+                error_type=None,
+                error=None,
+            )
+        return Resolution(
+            ok=False,
+            config=None,
+            valid=False,
+            validation_error=None,
+            error_type=str(response.get("error_type")),
+            error=str(response.get("error")),
+        )
+
+    def _send(self, data: bytes) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        try:
+            self._process.stdin.write(data)
+            self._process.stdin.flush()
+        except OSError as exc:
+            self._fail(f"cannot write to the worker: {exc}")
+
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        """Read one JSON line from the worker within ``timeout`` seconds."""
+        assert self._process is not None and self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while (end := self._buffer.find(b"\n")) < 0:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    self._fail(f"no answer from the worker within {timeout:g} s")
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    self._fail("the worker exited")
+                self._buffer += chunk
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        try:
+            message = json.loads(line)
+        except ValueError as exc:
+            self._fail(f"unreadable answer from the worker ({exc}): {line[:200]!r}")
+        if not isinstance(message, dict):
+            self._fail(f"unexpected answer from the worker: {line[:200]!r}")
+        return message
+
+    def _fail(self, message: str) -> NoReturn:
+        """Kill the worker and raise, with the end of its stderr."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+        stderr = self._stderr_tail()
+        self.close()
+        details = f"\n--- worker stderr (end) ---\n{stderr}" if stderr.strip() else ""
+        raise LlamaStackError(message + details)
+
+    def _stderr_tail(self) -> str:
+        if self._stderr is None:
+            return ""
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5)
+        self._stderr.seek(0, os.SEEK_END)
+        size = self._stderr.tell()
+        self._stderr.seek(max(0, size - _STDERR_TAIL))
+        return self._stderr.read().decode("utf-8", "replace")
+
+
+def _worker_env() -> dict[str, str]:
+    """A small, predictable environment for importing Llama Stack.
+
+    Requests replace the whole environment anyway; this only keeps the
+    caller's variables (logging switches, PYTHON*, ...) away from the import.
+    """
+    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8"}
+    for name in ("HOME", "TMPDIR"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def canonical(value: Any) -> str:
+    """One JSON string per wire-form value: equal strings, equal configurations.
+
+    Keys are sorted; 1, 1.0 and true stay apart (as do 0.0 and -0.0); NaN
+    equals NaN. Only wire form is accepted (dict with string keys, list,
+    str, int, float, bool, None): anything else raises ``TypeError`` rather
+    than being silently coerced the way ``json.dumps`` would (tuples to
+    lists, integer keys to strings).
+    """
+    _check_wire_form(value, "$")
+    return json.dumps(value, sort_keys=True, allow_nan=True, separators=(",", ":"))
+
+
+def _check_wire_form(value: Any, where: str) -> None:
+    kind = type(value)
+    if value is None or kind in (bool, int, float, str):
+        return
+    if kind is list:
+        for index, item in enumerate(value):
+            _check_wire_form(item, f"{where}[{index}]")
+        return
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"{where}: key {key!r} is not a string (not wire form)")
+            _check_wire_form(item, f"{where}.{key}")
+        return
+    raise TypeError(f"{where}: {kind.__name__} is not wire form; see worker.py for tagging")
