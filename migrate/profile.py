@@ -30,6 +30,7 @@ class Profile:
     chart_defaults: Mapping[str, Any]
     chart_source: str
     values_key: str
+    env_values_key: str
     migrated_vars: tuple[str, ...]
     env_name: str
     mount_path: str
@@ -80,6 +81,7 @@ def load(
         ),
         chart_source=f"built-in profile {name}",
         values_key=values_key,
+        env_values_key=str(meta["env_values_key"]),
         migrated_vars=tuple(str(glob) for glob in meta["migrated_vars"]),
         env_name=str(run_config["env_name"]),
         mount_path=str(run_config["mount_path"]),

@@ -1,0 +1,53 @@
+"""The ConfigMap that carries a workload's run.yaml.
+
+This module owns rendering the planned run.yaml as text and wrapping it in a
+ConfigMap as a literal block, and checking that both load back unchanged:
+the run.yaml with PyYAML's rules (as Llama Stack reads it), the ConfigMap
+with ruamel's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from migrate import yamlio
+from migrate.errors import InternalError
+from migrate.model import Plan
+from migrate.profile import Profile
+
+# Labels that say who manages an object; a ConfigMap we write is not Helm's.
+_OWNER_LABELS = ("app.kubernetes.io/managed-by", "helm.sh/chart")
+
+
+def run_yaml(run_config: Mapping[str, Any]) -> str:
+    """The run.yaml text; loads back (PyYAML) to exactly ``run_config``."""
+    text = yamlio.dump_run_yaml(run_config)
+    if not yamlio.same(yamlio.load_run_yaml(text, "run.yaml"), run_config):
+        raise InternalError("the rendered run.yaml does not load back to the planned one")
+    return text
+
+
+def render(plan: Plan, profile: Profile) -> str:
+    """The text of ``configmap.yaml``."""
+    text = run_yaml(plan.run_config)
+    metadata: dict[str, Any] = {"name": plan.configmap}
+    if plan.document.namespace:
+        metadata["namespace"] = plan.document.namespace
+    source_metadata = plan.document.data.get("metadata")
+    labels = source_metadata.get("labels") if isinstance(source_metadata, Mapping) else None
+    if isinstance(labels, Mapping):
+        kept = {str(k): str(v) for k, v in labels.items() if k not in _OWNER_LABELS}
+        if kept:
+            metadata["labels"] = kept
+    document = yamlio.to_commented(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {}}
+    )
+    document["data"][profile.file_name] = LiteralScalarString(text)
+    rendered = yamlio.dump(document)
+    loaded = yamlio.load_run_yaml(rendered, "configmap.yaml")
+    if loaded["data"][profile.file_name] != text:
+        raise InternalError("the ConfigMap does not carry the run.yaml unchanged")
+    return rendered

@@ -1,0 +1,135 @@
+"""The records that travel through the pipeline: documents, workloads, plans.
+
+Frozen dataclasses only; "could not process this one" is a value (a plan
+with status ``error`` and its findings), so one bad workload never stops the
+others.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrate.emitters.textpatch import Edit
+from migrate.engine.evaluate import Path
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a document came from: a file (or ``<stdin>``) and its first line (1-based)."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One Kubernetes object as text and as plain data."""
+
+    text: str
+    data: Mapping[str, Any]
+    origin: Origin
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        metadata = self.data.get("metadata")
+        return str(metadata.get("name", "")) if isinstance(metadata, Mapping) else ""
+
+    @property
+    def namespace(self) -> str | None:
+        metadata = self.data.get("metadata")
+        namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+        return str(namespace) if namespace else None
+
+
+class Status(enum.Enum):
+    NEEDS_MIGRATION = "needs migration"
+    ALREADY_MIGRATED = "already migrated"
+    NOT_LLAMA_STACK = "not Llama Stack"
+    ERROR = "error"
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a user should know about one workload; ``id`` is stable."""
+
+    id: str
+    severity: Severity
+    message: str
+
+
+class Classification(enum.Enum):
+    MIGRATED = "migrated"  # baked into runConfig; the pod no longer needs it
+    KEPT = "kept"  # a migrated variable that must stay an env var (see reason)
+    RUNTIME = "runtime"  # read by run.yaml at run time; stays
+    UNUSED = "unused"  # in the migrated set, but the template never reads it
+    OTHER = "other"  # not read by run.yaml
+
+
+@dataclass(frozen=True)
+class VariablePlan:
+    """What happens to one env var of the Llama Stack container."""
+
+    name: str
+    source: str
+    classification: Classification
+    keys: tuple[str, ...]
+    removed: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A run.yaml key where the target chart's defaults differ from what the pod ran."""
+
+    path: Path
+    before: Any
+    after: Any
+    adopted: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided for one workload; emitters only render it."""
+
+    document: Document
+    namespace: str
+    status: Status
+    container: str | None = None
+    variables: tuple[VariablePlan, ...] = ()
+    overlay: Mapping[str, Any] = field(default_factory=dict)
+    overlay_sources: Mapping[Path, str] = field(default_factory=dict)
+    # migrated variables that stay env vars and whose values are known: name → value
+    env_values: Mapping[str, str] = field(default_factory=dict)
+    run_config: Mapping[str, Any] = field(default_factory=dict)
+    configmap: str = ""
+    edits: tuple[Edit, ...] = ()
+    drift: tuple[Drift, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.document.kind
+
+    @property
+    def name(self) -> str:
+        return self.document.name
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"

@@ -1,0 +1,139 @@
+"""collect → plan → emit: one conversion run, from input paths to artifacts.
+
+This module owns the order of the stages, matching ConfigMaps to the
+workloads of their namespace, the layout of the output tree
+(``<namespace>/<name>/``), and refusing a run whose outputs would collide.
+It returns everything in memory; writing is the ``output`` module's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from migrate.emitters import configmap, manifest, overlay
+from migrate.errors import InputError
+from migrate.model import Document, Plan, Status
+from migrate.plan import WORKLOAD_KINDS, plan
+from migrate.profile import Profile
+from migrate.sources import manifests
+
+OVERLAY_FILE = "values-overlay.yaml"
+CONFIGMAP_FILE = "configmap.yaml"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file to write, relative to the output directory."""
+
+    path: PurePosixPath
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A planned workload and the files it produces."""
+
+    plan: Plan
+    artifacts: tuple[Artifact, ...] = ()
+    exact: bool = True
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one run decided."""
+
+    documents: int
+    outcomes: tuple[Outcome, ...] = field(default_factory=tuple)
+
+    def by_status(self, status: Status) -> list[Outcome]:
+        return [o for o in self.outcomes if o.plan.status is status]
+
+
+def load(arguments: Sequence[str], recursive: bool) -> list[Document]:
+    """Every document of every input, in input order."""
+    found: list[Document] = []
+    for path in manifests.paths(arguments, recursive):
+        found += manifests.documents(path, manifests.read(path))
+    return found
+
+
+def convert(
+    documents: Sequence[Document], profile: Profile, *, preserve_behavior: bool = False
+) -> Result:
+    """Plan and render every Llama Stack workload of ``documents``."""
+    config_maps = _config_maps(documents)
+    outcomes: list[Outcome] = []
+    seen: dict[tuple[str, str, str], Document] = {}
+    for document in documents:
+        if document.kind not in WORKLOAD_KINDS:
+            continue
+        if not document.name:
+            raise InputError(f"{document.origin}: {document.kind} without metadata.name")
+        namespace = document.namespace or "default"
+        key = (document.kind, namespace, document.name)
+        if key in seen:
+            raise InputError(
+                f"{document.origin}: {document.kind} {namespace}/{document.name} appears "
+                f"twice (first at {seen[key].origin})"
+            )
+        seen[key] = document
+        workload_plan = plan(
+            document,
+            profile,
+            config_maps.get(namespace, {}),
+            preserve_behavior=preserve_behavior,
+        )
+        outcomes.append(_render(workload_plan, profile))
+    _check_layout(outcomes)
+    return Result(documents=len(documents), outcomes=tuple(outcomes))
+
+
+def _config_maps(documents: Sequence[Document]) -> dict[str, dict[str, Mapping[str, str] | None]]:
+    found: dict[str, dict[str, Mapping[str, str] | None]] = {}
+    for document in documents:
+        if document.kind != "ConfigMap" or not document.name:
+            continue
+        data: Any = document.data.get("data") or {}
+        if not isinstance(data, Mapping):
+            raise InputError(f"{document.origin}: ConfigMap {document.name}: data is not a mapping")
+        namespace = document.namespace or "default"
+        found.setdefault(namespace, {})[document.name] = {
+            str(k): v if isinstance(v, str) else str(v) for k, v in data.items()
+        }
+    return found
+
+
+def directory(plan: Plan) -> PurePosixPath:
+    return PurePosixPath(plan.namespace) / plan.name
+
+
+def _render(workload_plan: Plan, profile: Profile) -> Outcome:
+    if workload_plan.status is not Status.NEEDS_MIGRATION:
+        return Outcome(plan=workload_plan)
+    folder = directory(workload_plan)
+    patched = manifest.render(workload_plan)
+    artifacts = (
+        Artifact(folder / OVERLAY_FILE, overlay.render(workload_plan, profile.values_key, profile.env_values_key)),
+        # The ConfigMap before the workload that mounts it, as Helm orders them.
+        Artifact(folder / CONFIGMAP_FILE, configmap.render(workload_plan, profile)),
+        Artifact(folder / f"{workload_plan.kind.lower()}.yaml", patched.text),
+    )
+    return Outcome(plan=workload_plan, artifacts=artifacts, exact=patched.exact)
+
+
+def _check_layout(outcomes: Sequence[Outcome]) -> None:
+    owners: dict[PurePosixPath, Plan] = {}
+    for outcome in outcomes:
+        if not outcome.artifacts:
+            continue
+        folder = directory(outcome.plan)
+        other = owners.get(folder)
+        if other is not None:
+            raise InputError(
+                f"{outcome.plan.document.origin}: {outcome.plan.label} and {other.label} would "
+                f"both write to {folder}/"
+            )
+        owners[folder] = outcome.plan

@@ -1,0 +1,444 @@
+"""Planning one workload: from its manifest and env to overlay, run.yaml and patch.
+
+This module owns the decisions: which container is Llama Stack, whether the
+workload is already migrated, which migrated variables are baked and which
+stay env vars (and why), the desired run.yaml (env-caused changes combined
+with chart-default drift), the minimal Helm overlay, and the manifest edits.
+Every decision is checked before it is returned: the overlay must render the
+desired run.yaml under Helm's merge rules.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from typing import Any
+
+from migrate.emitters.textpatch import Edit, InsertItem, RemoveItems
+from migrate.engine import evaluate, overlay
+from migrate.engine.evaluate import Path, format_path
+from migrate.engine.placeholders import legacy_placeholders, placeholders
+from migrate.errors import InternalError
+from migrate.kube import env as kube_env
+from migrate.model import (
+    Classification,
+    Document,
+    Drift,
+    Finding,
+    Plan,
+    Severity,
+    Status,
+    VariablePlan,
+)
+from migrate.profile import Profile
+from migrate.yamlio import same
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+_POD_SPEC: Path = ("spec", "template", "spec")
+# Sources whose values may be written into a values file; Secrets never are.
+_PLAIN_SOURCES = ("value", "configMapKeyRef", "envFrom.configMapRef")
+
+
+def plan(
+    document: Document,
+    profile: Profile,
+    config_maps: kube_env.ConfigMaps,
+    *,
+    preserve_behavior: bool = False,
+) -> Plan:
+    """Decide everything for one Deployment or StatefulSet."""
+    namespace = document.namespace or "default"
+    pod = _get(document.data, _POD_SPEC)
+    containers = pod.get("containers") if isinstance(pod, Mapping) else None
+    if not isinstance(containers, list) or not containers:
+        return _error(document, namespace, "workload-invalid", "the pod template has no containers")
+    chosen = _llama_stack_container(containers, profile)
+    if chosen is None:
+        return Plan(document=document, namespace=namespace, status=Status.NOT_LLAMA_STACK)
+    if isinstance(chosen, str):
+        return _error(document, namespace, "container-ambiguous", chosen)
+    index, container = chosen
+    name = str(container.get("name", f"#{index}"))
+    container_path: Path = (*_POD_SPEC, "containers", index)
+    environment = kube_env.resolve(container, config_maps)
+
+    state = _existing_layout(pod, container, environment, profile)
+    if state == "migrated":
+        return Plan(
+            document=document, namespace=namespace, status=Status.ALREADY_MIGRATED, container=name
+        )
+    if state is not None:
+        return _error(document, namespace, "layout-conflict", state, container=name)
+
+    findings = [
+        Finding(
+            "env-problem",
+            Severity(problem.severity),
+            f"container {name}, env[{problem.env_index}]: {problem.message}"
+            if problem.env_index is not None
+            else f"container {name}: {problem.message}",
+        )
+        for problem in environment.problems
+    ]
+    findings += [
+        Finding(
+            "legacy-placeholder",
+            Severity.WARNING,
+            f"{format_path(path)}: {text} is the pre-0.2.13 placeholder dialect; "
+            "Llama Stack 0.3.3 keeps it as literal text",
+        )
+        for path, value in evaluate.strings(profile.template)
+        for text in legacy_placeholders(value)
+    ]
+
+    table = profile.mapping()
+    bake: dict[str, str | None] = {}
+    refused: dict[str, str] = {}
+    for variable in table:
+        var = environment.get(variable)
+        if var.state is kube_env.State.KNOWN:
+            bake[variable] = var.value
+        elif var.state is kube_env.State.UNSET:
+            bake[variable] = None
+        else:
+            refused[variable] = var.reason or "its value is not known offline"
+    home_var = environment.get("HOME")
+    home = home_var.value if home_var.state is kube_env.State.KNOWN else None
+
+    defaults = profile.chart_defaults
+    baseline = evaluate.partial(profile.template, dict.fromkeys(table), home).tree
+    while True:
+        evaluation = evaluate.partial(profile.template, bake, home)
+        for variable, reason in evaluation.refused.items():
+            refused.setdefault(variable, reason)
+            bake.pop(variable, None)
+        conflicts: list[overlay.Conflict] = []
+        if preserve_behavior:
+            desired = evaluation.tree
+        else:
+            desired = overlay.merge3(baseline, evaluation.tree, defaults, conflicts)
+        values = overlay.helm_diff(defaults, desired)
+        unfit = _unfit_for_helm(values, desired, evaluation.provenance)
+        if not unfit:
+            break
+        for variable, reason in unfit.items():
+            refused.setdefault(variable, reason)
+            bake.pop(variable, None)
+
+    rendered = overlay.helm_merge(defaults, values)
+    if not same(rendered, desired):
+        raise InternalError(
+            f"{document.origin}: the overlay for {document.kind} {namespace}/{document.name} "
+            "would not render the planned run.yaml; nothing was written"
+        )
+    findings += [
+        Finding(
+            "drift-conflict",
+            Severity.WARNING,
+            f"{format_path(c.path)}: the chart changed its default and the env changed it "
+            "too; the env's value is kept",
+        )
+        for c in conflicts
+    ]
+
+    variables, removed_indices = _classify(container, environment, table, bake, refused, profile)
+    env_values: dict[str, str] = {}
+    for variable in variables:
+        if variable.classification is not Classification.KEPT:
+            continue
+        findings.append(
+            Finding(
+                "value-not-inlined",
+                Severity.WARNING,
+                f"{variable.name} stays an env var: {variable.reason}",
+            )
+        )
+        var = environment.get(variable.name)
+        if var.state is kube_env.State.KNOWN and var.source in _PLAIN_SOURCES and var.value:
+            env_values[variable.name] = str(var.value)
+        elif var.state is not kube_env.State.UNSET:
+            findings.append(
+                Finding(
+                    "env-not-in-overlay",
+                    Severity.WARNING,
+                    f"{variable.name} ({var.source}) must still reach the pod; the overlay "
+                    f"cannot set it, so give the chart's '{profile.env_values_key}' values "
+                    "an equivalent entry",
+                )
+            )
+
+    configmap = profile.configmap_for(document.name)
+    edits: list[Edit] = []
+    if removed_indices:
+        edits.append(RemoveItems((*container_path, "env"), tuple(sorted(removed_indices))))
+    edits += [
+        InsertItem(
+            (*container_path, "env"),
+            0,
+            {"name": profile.env_name, "value": profile.run_config_path},
+        ),
+        InsertItem(
+            (*container_path, "volumeMounts"),
+            0,
+            {"name": profile.volume_name, "mountPath": profile.mount_path, "readOnly": True},
+        ),
+        InsertItem(
+            (*_POD_SPEC, "volumes"),
+            0,
+            {"name": profile.volume_name, "configMap": {"name": configmap}},
+        ),
+    ]
+    drift = tuple(
+        Drift(path=path, before=before, after=after, adopted=not preserve_behavior)
+        for path, before, after in _differences(evaluation.tree, desired)
+    )
+    return Plan(
+        document=document,
+        namespace=namespace,
+        status=Status.NEEDS_MIGRATION,
+        container=name,
+        variables=tuple(variables),
+        overlay=values,
+        overlay_sources=_sources(desired, evaluation.provenance, refused),
+        env_values=env_values,
+        run_config=desired,
+        configmap=configmap,
+        edits=tuple(edits),
+        drift=drift,
+        findings=tuple(findings),
+    )
+
+
+def _sources(
+    desired: Any, provenance: Mapping[Path, frozenset[str]], refused: Mapping[str, str]
+) -> dict[Path, str]:
+    """For each changed key, the env vars it came from (the overlay's comments)."""
+    sources = {path: ", ".join(sorted(names)) for path, names in provenance.items()}
+    for path, text in evaluate.strings(desired):
+        kept = sorted({p.name for p in placeholders(text) if p.name in refused})
+        if kept:
+            note = ", ".join(kept) + " (still read from the env)"
+            sources[path] = f"{sources[path]}; {note}" if path in sources else note
+    return sources
+
+
+def _error(
+    document: Document, namespace: str, finding: str, message: str, container: str | None = None
+) -> Plan:
+    return Plan(
+        document=document,
+        namespace=namespace,
+        status=Status.ERROR,
+        container=container,
+        findings=(Finding(finding, Severity.ERROR, message),),
+    )
+
+
+def _get(data: Any, path: Path) -> Any:
+    for part in path:
+        if isinstance(part, str) and isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(part, int) and isinstance(data, list) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _image_repository(image: str) -> str:
+    repository = image.split("@", 1)[0]
+    slash = repository.rfind("/")
+    colon = repository.rfind(":")
+    return repository[:colon] if colon > slash else repository
+
+
+def _llama_stack_container(
+    containers: list[Any], profile: Profile
+) -> tuple[int, Mapping[str, Any]] | str | None:
+    """The Llama Stack container: its index and data, a message if ambiguous, None if absent."""
+    by_env: list[int] = []
+    by_look: list[int] = []
+    for index, container in enumerate(containers):
+        if not isinstance(container, Mapping):
+            continue
+        env = container.get("env")
+        names = [
+            item.get("name")
+            for item in (env if isinstance(env, list) else [])
+            if isinstance(item, Mapping) and isinstance(item.get("name"), str)
+        ]
+        if any(evaluate.matches(n, profile.container_env) for n in names):
+            by_env.append(index)
+        image = container.get("image")
+        repository = _image_repository(image) if isinstance(image, str) else ""
+        if any(fnmatch.fnmatchcase(repository, glob) for glob in profile.container_images) or any(
+            fnmatch.fnmatchcase(str(container.get("name", "")), glob)
+            for glob in profile.container_names
+        ):
+            by_look.append(index)
+    candidates = by_env or by_look
+    if not candidates:
+        return None
+    if len(candidates) > 1:
+        names = ", ".join(str(containers[i].get("name", f"#{i}")) for i in candidates)
+        return f"more than one container looks like Llama Stack ({names}); cannot tell which"
+    return candidates[0], containers[candidates[0]]
+
+
+def _existing_layout(
+    pod: Mapping[str, Any],
+    container: Mapping[str, Any],
+    environment: kube_env.ContainerEnv,
+    profile: Profile,
+) -> str | None:
+    """'migrated', None (old layout), or why the new layout cannot be added safely."""
+    mounts = container.get("volumeMounts")
+    mount_paths = [
+        m.get("mountPath")
+        for m in (mounts if isinstance(mounts, list) else [])
+        if isinstance(m, Mapping)
+    ]
+    volumes = pod.get("volumes")
+    volume_names = [
+        v.get("name")
+        for v in (volumes if isinstance(volumes, list) else [])
+        if isinstance(v, Mapping)
+    ]
+    run_config = environment.get(profile.env_name)
+    if run_config.state is not kube_env.State.UNSET:
+        if (
+            run_config.state is kube_env.State.KNOWN
+            and run_config.value == profile.run_config_path
+            and profile.mount_path in mount_paths
+        ):
+            return "migrated"
+        shown = (
+            repr(run_config.value)
+            if run_config.state is kube_env.State.KNOWN
+            else "a value not known offline"
+        )
+        return (
+            f"{profile.env_name} is already set to {shown}: the pod does not start from "
+            "the image's run.yaml, so there is nothing to translate"
+        )
+    if profile.mount_path in mount_paths:
+        return f"something is already mounted at {profile.mount_path}"
+    if profile.volume_name in volume_names:
+        return f"the pod already has a volume named {profile.volume_name}"
+    return None
+
+
+def _unfit_for_helm(
+    values: Mapping[str, Any], desired: Any, provenance: Mapping[Path, frozenset[str]]
+) -> dict[str, str]:
+    """Baked variables whose values the overlay cannot carry through Helm unchanged."""
+    unfit: dict[str, str] = {}
+    for path, _ in overlay.leaves(values):
+        names = provenance.get(path)
+        if not names:
+            continue
+        value = _get_exact(desired, path)
+        if value is overlay.MISSING:
+            continue  # a deletion, which Helm carries
+        reason = overlay.helm_refusal(value)
+        if reason:
+            for name in names:
+                unfit.setdefault(name, f"at {format_path(path)}: {reason}")
+    return unfit
+
+
+def _get_exact(data: Any, path: Path) -> Any:
+    for part in path:
+        if isinstance(data, Mapping) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return overlay.MISSING
+    return data
+
+
+def _classify(
+    container: Mapping[str, Any],
+    environment: kube_env.ContainerEnv,
+    table: Mapping[str, list[Path]],
+    bake: Mapping[str, str | None],
+    refused: Mapping[str, str],
+    profile: Profile,
+) -> tuple[list[VariablePlan], set[int]]:
+    """Each env var's fate, and the env entries to remove."""
+    env = container.get("env")
+    entries = env if isinstance(env, list) else []
+    named: dict[str, list[int]] = {}
+    for index, item in enumerate(entries):
+        if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+            named.setdefault(item["name"], []).append(index)
+    removed_names = {name for name in bake if name in named}
+    # An entry that expands $(NAME) would change if NAME's entry went away: keep NAME then.
+    while True:
+        removed_indices = {i for name in removed_names for i in named[name]}
+        blocked = {
+            name
+            for name in removed_names
+            if any(r not in removed_indices for r in environment.referrers(name))
+        }
+        if not blocked:
+            break
+        removed_names -= blocked
+    readers = evaluate.readers(profile.template)
+    plans: list[VariablePlan] = []
+    for name in list(environment.vars) + [n for n in table if n not in environment.vars]:
+        var = environment.get(name)
+        keys = tuple(format_path(p) for p in readers.get(name, []))
+        if name in bake:
+            reason = None
+            if name in named and name not in removed_names:
+                reason = f"left in env because another env var expands $({name})"
+            elif name not in named and var.state is not kube_env.State.UNSET:
+                reason = f"set by {var.source}, which cannot drop one key; run.yaml no longer reads it"
+            elif bake[name] is None:
+                reason = "unset: the template's default is baked"
+            plans.append(
+                VariablePlan(
+                    name, var.source, Classification.MIGRATED, keys, name in removed_names, reason
+                )
+            )
+        elif name in table:
+            plans.append(
+                VariablePlan(name, var.source, Classification.KEPT, keys, False, refused.get(name))
+            )
+        elif evaluate.matches(name, profile.migrated_vars):
+            plans.append(
+                VariablePlan(
+                    name,
+                    var.source,
+                    Classification.UNUSED,
+                    (),
+                    False,
+                    "the template never reads it; left in place",
+                )
+            )
+        elif keys:
+            plans.append(VariablePlan(name, var.source, Classification.RUNTIME, keys, False))
+        else:
+            plans.append(VariablePlan(name, var.source, Classification.OTHER, (), False))
+    return plans, removed_indices
+
+
+def _differences(before: Any, after: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
+    """Leaf-level differences between two configurations (MISSING for absent keys)."""
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        found: list[tuple[Path, Any, Any]] = []
+        for key in list(before) + [k for k in after if k not in before]:
+            found += _differences(
+                before.get(key, overlay.MISSING), after.get(key, overlay.MISSING), (*path, key)
+            )
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        found = []
+        for index, (b, a) in enumerate(zip(before, after, strict=True)):
+            found += _differences(b, a, (*path, index))
+        return found
+    if overlay.same_or_missing(before, after):
+        return []
+    return [(path, before, after)]

@@ -1,0 +1,202 @@
+"""Manifest files as a source of Kubernetes objects.
+
+This module owns turning paths (files, directories with or without
+recursion, ``-`` for stdin) into documents: multi-document YAML, ``kind:
+List`` (as ``kubectl get -o yaml`` prints it) and ``helm template`` output.
+Each document keeps its own text, so emitters can patch it line by line, and
+its origin, so every message can name the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from migrate.errors import InputError
+from migrate.model import Document, Origin
+from migrate.yamlio import same
+
+STDIN = "-"
+_SUFFIXES = (".yaml", ".yml", ".json")
+# A line starting with '---' or '...' at column 0 always ends a document in YAML.
+_MARKER = re.compile(r"^(---|\.\.\.)(?=[ \t\r\n]|$)")
+
+
+def paths(arguments: Iterable[str], recursive: bool) -> list[str]:
+    """The files named by ``-f`` arguments, in a stable order, like kubectl does."""
+    found: list[str] = []
+    for argument in arguments:
+        if argument == STDIN:
+            found.append(STDIN)
+            continue
+        path = Path(argument)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found += sorted(
+                str(p) for p in path.glob(pattern) if p.is_file() and p.suffix in _SUFFIXES
+            )
+        elif path.exists():
+            found.append(str(path))
+        else:
+            raise InputError(f"{argument}: no such file or directory")
+    return found
+
+
+def read(path: str) -> str:
+    """The text of one input, decoded as UTF-8 (a BOM is dropped)."""
+    try:
+        raw = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(f"{_name(path)}:{line}: not UTF-8 text (byte {error.start})") from None
+    return text
+
+
+def _name(path: str) -> str:
+    return "<stdin>" if path == STDIN else path
+
+
+def documents(path: str, text: str) -> Iterator[Document]:
+    """The Kubernetes objects of one file, ``List`` items unpacked."""
+    name = _name(path)
+    loader = YAML(typ="safe", pure=True)
+    for first_line, chunk in split(text):
+        try:
+            data = loader.load(chunk)
+        except MarkedYAMLError as error:
+            raise InputError(_describe(name, first_line, error)) from None
+        except YAMLError as error:
+            raise InputError(f"{name}:{first_line}: invalid YAML: {error}") from None
+        if data is None:
+            continue
+        origin = Origin(name, first_line)
+        if not isinstance(data, Mapping):
+            raise InputError(f"{origin}: a Kubernetes object must be a mapping")
+        if data.get("kind") == "List" or (
+            str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list)
+        ):
+            yield from _list_items(chunk, data, origin, loader)
+        else:
+            yield Document(text=chunk, data=data, origin=origin)
+
+
+def _describe(name: str, first_line: int, error: MarkedYAMLError) -> str:
+    """``file:line:column: invalid YAML: problem (context at line N)``, lines of the file."""
+    mark = error.problem_mark or error.context_mark
+    line = first_line + (mark.line if mark is not None else 0)
+    column = f":{mark.column + 1}" if mark is not None else ""
+    message = f"{name}:{line}{column}: invalid YAML: {error.problem or error.context}"
+    context = error.context_mark
+    if error.context and context is not None and context is not mark:
+        message += f" ({error.context} at line {first_line + context.line}, column {context.column + 1})"
+    return message
+
+
+def split(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each document of a YAML stream.
+
+    Comment lines and a ``---`` before the first document stay with it, and a
+    ``...`` end marker stays with the document it ends, so a document's text
+    is all of its lines.
+    """
+    lines = text.splitlines(keepends=True)
+    start = 0
+    for number, line in enumerate(lines):
+        marker = _MARKER.match(line)
+        if not marker:
+            continue
+        if line.startswith("..."):
+            if _has_content(lines[start:number]):
+                yield start + 1, "".join(lines[start : number + 1])
+            start = number + 1
+            continue
+        if _has_content(lines[start:number]):
+            yield start + 1, "".join(lines[start:number])
+            start = number + 1
+        # A '---' after nothing but comments opens the same document they precede.
+        content = line[3:].split("#", 1)[0].strip()
+        if content and start > number:
+            start = number
+    if _has_content(lines[start:]):
+        yield start + 1, "".join(lines[start:])
+
+
+def _has_content(lines: list[str]) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
+
+
+def _list_items(
+    chunk: str, data: Mapping[str, Any], origin: Origin, loader: YAML
+) -> Iterator[Document]:
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise InputError(f"{origin}: a List without items")
+    spans = _item_spans(chunk, loader)
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise InputError(f"{origin}: items[{index}] is not a mapping")
+        first, text = spans[index] if index < len(spans) else (0, "")
+        item_origin = Origin(origin.file, origin.line + first)
+        if not text or not same(loader.load(text), item):
+            text = _dump_plain(item)
+        yield Document(text=text, data=item, origin=item_origin)
+
+
+def _item_spans(chunk: str, loader: YAML) -> list[tuple[int, str]]:
+    """Each item of a block ``items:`` list as standalone, dedented text."""
+    node = YAML(typ="rt").compose(chunk)
+    items_node = None
+    for key, value in getattr(node, "value", []):
+        if getattr(key, "value", None) == "items":
+            items_node = value
+    if items_node is None or getattr(items_node, "flow_style", False):
+        return []
+    lines = chunk.splitlines(keepends=True)
+    spans: list[tuple[int, str]] = []
+    starts = [item.start_mark.line for item in items_node.value]
+    for index, item in enumerate(items_node.value):
+        begin = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else _last_line(item) + 1
+        column = item.start_mark.column
+        block = lines[begin:end]
+        text = "".join(_dedent(line, column, first=i == 0) for i, line in enumerate(block))
+        spans.append((begin, text))
+    return spans
+
+
+def _last_line(node: Any) -> int:
+    if isinstance(node.value, list):
+        last = node.start_mark.line
+        for child in node.value:
+            parts = child if isinstance(child, tuple) else (child,)
+            for part in parts:
+                last = max(last, _last_line(part))
+        return last
+    end = node.end_mark
+    # A scalar ending at column 0 of a line ended on the line before.
+    return int(end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line)
+
+
+def _dedent(line: str, column: int, first: bool) -> str:
+    if first:
+        return line[column:]
+    prefix = line[:column]
+    if prefix.strip() == "":
+        return line[column:] if len(line) > column else line.lstrip(" ")
+    return line.lstrip(" ")
+
+
+def _dump_plain(data: Mapping[str, Any]) -> str:
+    from migrate import yamlio
+
+    return yamlio.dump(yamlio.to_commented(data))
