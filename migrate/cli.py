@@ -69,7 +69,9 @@ def convert(
         bool,
         typer.Option("--stdout", help="Print the patched manifests and ConfigMaps; write no file."),
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing output files.")
+    ] = False,
     template: Annotated[
         Path | None,
         typer.Option("--template", help="The image's legacy run.yaml, if not the built-in one."),
@@ -97,18 +99,12 @@ def convert(
     try:
         from migrate import output, pipeline, profile
 
-        chosen = profile.load(
-            template=template, chart=chart, extra_vars=tuple(migrate_var or ())
-        )
+        chosen = profile.load(template=template, chart=chart, extra_vars=tuple(migrate_var or ()))
         documents = pipeline.load(filenames, recursive)
         result = pipeline.convert(documents, chosen, preserve_behavior=preserve_behavior)
         artifacts = [a for o in result.outcomes for a in o.artifacts]
         if stdout:
-            manifests = [
-                a.text
-                for a in artifacts
-                if a.path.name not in (pipeline.OVERLAY_FILE,)
-            ]
+            manifests = [a.text for a in artifacts if a.path.name not in (pipeline.OVERLAY_FILE,)]
             sys.stdout.write("---\n".join(_ensure_newline(t) for t in manifests))
             _summary(result, None, sys.stderr)
         else:

@@ -116,7 +116,10 @@ def _render(workload_plan: Plan, profile: Profile) -> Outcome:
     folder = directory(workload_plan)
     patched = manifest.render(workload_plan)
     artifacts = (
-        Artifact(folder / OVERLAY_FILE, overlay.render(workload_plan, profile.values_key, profile.env_values_key)),
+        Artifact(
+            folder / OVERLAY_FILE,
+            overlay.render(workload_plan, profile.values_key, profile.env_values_key),
+        ),
         # The ConfigMap before the workload that mounts it, as Helm orders them.
         Artifact(folder / CONFIGMAP_FILE, configmap.render(workload_plan, profile)),
         Artifact(folder / f"{workload_plan.kind.lower()}.yaml", patched.text),

@@ -143,25 +143,25 @@ def plan(
 
     variables, removed_indices = _classify(container, environment, table, bake, refused, profile)
     env_values: dict[str, str] = {}
-    for variable in variables:
-        if variable.classification is not Classification.KEPT:
+    for fate in variables:
+        if fate.classification is not Classification.KEPT:
             continue
         findings.append(
             Finding(
                 "value-not-inlined",
                 Severity.WARNING,
-                f"{variable.name} stays an env var: {variable.reason}",
+                f"{fate.name} stays an env var: {fate.reason}",
             )
         )
-        var = environment.get(variable.name)
+        var = environment.get(fate.name)
         if var.state is kube_env.State.KNOWN and var.source in _PLAIN_SOURCES and var.value:
-            env_values[variable.name] = str(var.value)
+            env_values[fate.name] = str(var.value)
         elif var.state is not kube_env.State.UNSET:
             findings.append(
                 Finding(
                     "env-not-in-overlay",
                     Severity.WARNING,
-                    f"{variable.name} ({var.source}) must still reach the pod; the overlay "
+                    f"{fate.name} ({var.source}) must still reach the pod; the overlay "
                     f"cannot set it, so give the chart's '{profile.env_values_key}' values "
                     "an equivalent entry",
                 )
@@ -262,12 +262,12 @@ def _llama_stack_container(
         if not isinstance(container, Mapping):
             continue
         env = container.get("env")
-        names = [
-            item.get("name")
+        env_names = [
+            str(item["name"])
             for item in (env if isinstance(env, list) else [])
             if isinstance(item, Mapping) and isinstance(item.get("name"), str)
         ]
-        if any(evaluate.matches(n, profile.container_env) for n in names):
+        if any(evaluate.matches(n, profile.container_env) for n in env_names):
             by_env.append(index)
         image = container.get("image")
         repository = _image_repository(image) if isinstance(image, str) else ""
@@ -349,13 +349,16 @@ def _unfit_for_helm(
 
 def _get_exact(data: Any, path: Path) -> Any:
     for part in path:
-        if isinstance(data, Mapping) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
+        if not _has(data, part):
             return overlay.MISSING
+        data = data[part]
     return data
+
+
+def _has(data: Any, part: str | int) -> bool:
+    if isinstance(data, Mapping):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
 def _classify(
@@ -395,7 +398,9 @@ def _classify(
             if name in named and name not in removed_names:
                 reason = f"left in env because another env var expands $({name})"
             elif name not in named and var.state is not kube_env.State.UNSET:
-                reason = f"set by {var.source}, which cannot drop one key; run.yaml no longer reads it"
+                reason = (
+                    f"set by {var.source}, which cannot drop one key; run.yaml no longer reads it"
+                )
             elif bake[name] is None:
                 reason = "unset: the template's default is baked"
             plans.append(

@@ -95,9 +95,7 @@ def load(
     if template is not None:
         profile = replace(
             profile,
-            template=_run_config(
-                load_run_yaml(_read(template), str(template)), str(template)
-            ),
+            template=_run_config(load_run_yaml(_read(template), str(template)), str(template)),
             template_source=str(template),
         )
     if chart is not None:

@@ -33,6 +33,40 @@ _SafeLoader: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 _SafeDumper: Any = getattr(pyyaml, "CSafeDumper", pyyaml.SafeDumper)
 
 
+class ManifestLoader(_SafeLoader):  # type: ignore[misc]
+    """Kubernetes manifests as kubectl reads them (YAML 1.1, timestamps stay text),
+    refusing duplicate keys, which kubectl rejects too."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue
+            if first is not key_node:
+                raise pyyaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r} (first at line {first.start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+ManifestLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith(":timestamp")]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+ManifestLoader.add_constructor("tag:yaml.org,2002:map", ManifestLoader.construct_yaml_map)
+
+
+def load_manifest(text: str) -> Any:
+    """One manifest document; raises ``yaml.MarkedYAMLError`` with positions."""
+    return pyyaml.load(text, Loader=ManifestLoader)
+
+
 def load_run_yaml(text: str, source: str) -> Any:
     """Load a run.yaml or values file exactly as Llama Stack reads run.yaml."""
     try:
@@ -47,7 +81,7 @@ def load_run_yaml(text: str, source: str) -> Any:
 def plain_is_string(text: str) -> bool:
     """True when ``text`` written as a plain scalar loads back as that string everywhere."""
     implicit = (True, False)
-    tag_11 = _RESOLVER_11.resolve(pyyaml.ScalarNode, text, implicit)
+    tag_11 = _RESOLVER_11.resolve(pyyaml.ScalarNode, text, implicit)  # type: ignore[no-untyped-call]
     tag_12 = _RESOLVER_12.resolve(ScalarNode, text, implicit)
     return bool(tag_11 == _STR_TAG and tag_12 == _STR_TAG)
 

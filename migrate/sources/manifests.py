@@ -15,12 +15,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
+from yaml import MarkedYAMLError, YAMLError
 
 from migrate.errors import InputError
 from migrate.model import Document, Origin
-from migrate.yamlio import same
+from migrate.yamlio import load_manifest, same
 
 STDIN = "-"
 _SUFFIXES = (".yaml", ".yml", ".json")
@@ -69,10 +69,9 @@ def _name(path: str) -> str:
 def documents(path: str, text: str) -> Iterator[Document]:
     """The Kubernetes objects of one file, ``List`` items unpacked."""
     name = _name(path)
-    loader = YAML(typ="safe", pure=True)
     for first_line, chunk in split(text):
         try:
-            data = loader.load(chunk)
+            data = load_manifest(chunk)
         except MarkedYAMLError as error:
             raise InputError(_describe(name, first_line, error)) from None
         except YAMLError as error:
@@ -85,7 +84,7 @@ def documents(path: str, text: str) -> Iterator[Document]:
         if data.get("kind") == "List" or (
             str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list)
         ):
-            yield from _list_items(chunk, data, origin, loader)
+            yield from _list_items(chunk, data, origin)
         else:
             yield Document(text=chunk, data=data, origin=origin)
 
@@ -98,7 +97,9 @@ def _describe(name: str, first_line: int, error: MarkedYAMLError) -> str:
     message = f"{name}:{line}{column}: invalid YAML: {error.problem or error.context}"
     context = error.context_mark
     if error.context and context is not None and context is not mark:
-        message += f" ({error.context} at line {first_line + context.line}, column {context.column + 1})"
+        message += (
+            f" ({error.context} at line {first_line + context.line}, column {context.column + 1})"
+        )
     return message
 
 
@@ -135,26 +136,26 @@ def _has_content(lines: list[str]) -> bool:
     return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
 
 
-def _list_items(
-    chunk: str, data: Mapping[str, Any], origin: Origin, loader: YAML
-) -> Iterator[Document]:
+def _list_items(chunk: str, data: Mapping[str, Any], origin: Origin) -> Iterator[Document]:
     items = data.get("items")
     if not isinstance(items, list):
         raise InputError(f"{origin}: a List without items")
-    spans = _item_spans(chunk, loader)
+    spans = _item_spans(chunk)
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
             raise InputError(f"{origin}: items[{index}] is not a mapping")
         first, text = spans[index] if index < len(spans) else (0, "")
         item_origin = Origin(origin.file, origin.line + first)
-        if not text or not same(loader.load(text), item):
+        if not text or not same(load_manifest(text), item):
             text = _dump_plain(item)
         yield Document(text=text, data=item, origin=item_origin)
 
 
-def _item_spans(chunk: str, loader: YAML) -> list[tuple[int, str]]:
+def _item_spans(chunk: str) -> list[tuple[int, str]]:
     """Each item of a block ``items:`` list as standalone, dedented text."""
-    node = YAML(typ="rt").compose(chunk)
+    node = yaml.compose(
+        chunk, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+    )
     items_node = None
     for key, value in getattr(node, "value", []):
         if getattr(key, "value", None) == "items":
@@ -181,7 +182,7 @@ def _last_line(node: Any) -> int:
             parts = child if isinstance(child, tuple) else (child,)
             for part in parts:
                 last = max(last, _last_line(part))
-        return last
+        return int(last)
     end = node.end_mark
     # A scalar ending at column 0 of a line ended on the line before.
     return int(end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line)

@@ -31,8 +31,8 @@ from migrate.model import Status
 from migrate.sources import manifests
 
 PROFILE = profile.load()
-TEMPLATE_TEXT = resources.files("migrate.profiles").joinpath("tuw-ai/template-run.yaml").read_text(
-    "utf-8"
+TEMPLATE_TEXT = (
+    resources.files("migrate.profiles").joinpath("tuw-ai/template-run.yaml").read_text("utf-8")
 )
 EXAMPLES = 2000 if os.environ.get("CI", "").lower() in {"true", "1"} else 300
 MIGRATED = (
@@ -84,7 +84,9 @@ INTERESTING = [
     "$$(HOME)",
     "line\nbreak",
 ]
-_values = st.one_of(st.sampled_from(INTERESTING), st.text(max_size=12).filter(lambda s: "\0" not in s))
+_values = st.one_of(
+    st.sampled_from(INTERESTING), st.text(max_size=12).filter(lambda s: "\0" not in s)
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ _sources = st.sampled_from(["value", "value", "value", "secret", "configmap", "c
 def pods(draw: st.DrawFn) -> tuple[list[Var], bool]:
     variables: list[Var] = []
     names = [n for n in MIGRATED if draw(st.booleans())]
-    names += [n for n in ("HOME", "VLLM_URL", "MILVUS_URL", "SQLITE_STORE_DIR") if draw(st.booleans())]
+    names += [
+        n for n in ("HOME", "VLLM_URL", "MILVUS_URL", "SQLITE_STORE_DIR") if draw(st.booleans())
+    ]
     for name in draw(st.permutations(names)):
         source = draw(_sources) if name in MIGRATED or name == "HOME" else "value"
         value = draw(_values) if name in MIGRATED else draw(st.sampled_from(["", "/home/lls", "x"]))
@@ -124,7 +128,10 @@ def manifest(variables: list[Var], with_envfrom: bool) -> str:
         elif var.source == "configmap":
             config[var.name] = var.value
             env.append(
-                {"name": var.name, "valueFrom": {"configMapKeyRef": {"name": "cm", "key": var.name}}}
+                {
+                    "name": var.name,
+                    "valueFrom": {"configMapKeyRef": {"name": "cm", "key": var.name}},
+                }
             )
         else:
             env.append(
@@ -225,7 +232,11 @@ def differing_paths(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[tuple[An
                 found += differing_paths(a[key], b[key], (*path, key))
         return found
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in differing_paths(x, y, (*path, i))]
+        return [
+            p
+            for i, (x, y) in enumerate(zip(a, b, strict=True))
+            for p in differing_paths(x, y, (*path, i))
+        ]
     return [] if canonical(a) == canonical(b) else [path]
 
 

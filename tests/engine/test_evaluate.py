@@ -15,8 +15,7 @@ def bake(template: Any, values: dict[str, str | None], home: str | None = "/home
 
 def test_builtin_mapping_is_derived_from_the_template() -> None:
     table = {
-        name: [format_path(p) for p in paths]
-        for name, paths in profile.load().mapping().items()
+        name: [format_path(p) for p in paths] for name, paths in profile.load().mapping().items()
     }
     assert table == {
         "VECTOR_STORE_EMBEDDING_MODEL": [
@@ -41,9 +40,10 @@ def test_mapping_follows_a_users_template_and_globs() -> None:
 
 
 def test_baking_converts_types_like_the_server() -> None:
-    result = bake({"d": "${env.D:=768}", "e": "${env.E:=}", "t": "${env.T:=x}"}, {
-        "D": "4096", "E": None, "T": "true"
-    })
+    result = bake(
+        {"d": "${env.D:=768}", "e": "${env.E:=}", "t": "${env.T:=x}"},
+        {"D": "4096", "E": None, "T": "true"},
+    )
     assert result.tree == {"d": 4096, "e": None, "t": True}
     assert result.provenance == {("d",): {"D"}, ("e",): {"E"}, ("t",): {"T"}}
     assert result.refused == {}
