@@ -14,7 +14,7 @@ from typing import Any
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from migrate import yamlio
-from migrate.errors import InternalError
+from migrate.errors import InputError, InternalError
 from migrate.model import Plan
 from migrate.profile import Profile
 
@@ -42,12 +42,30 @@ def render(plan: Plan, profile: Profile) -> str:
         kept = {str(k): str(v) for k, v in labels.items() if k not in _OWNER_LABELS}
         if kept:
             metadata["labels"] = kept
-    document = yamlio.to_commented(
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {}}
-    )
-    document["data"][profile.file_name] = LiteralScalarString(text)
-    rendered = yamlio.dump(document)
-    loaded = yamlio.load_run_yaml(rendered, "configmap.yaml")
-    if loaded["data"][profile.file_name] != text:
-        raise InternalError("the ConfigMap does not carry the run.yaml unchanged")
+    header = yamlio.dump_run_yaml(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata}
+    ).replace("\n- ", "\n  - ")
+    block = "".join(f"    {line}" if line.strip() else line for line in text.splitlines(True))
+    rendered = f"{header}data:\n  {_key(profile.file_name)}: |\n{block}"
+    if not _carries(rendered, profile.file_name, text):
+        # A literal block cannot hold every text; ruamel picks a style that can.
+        document = yamlio.to_commented(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {}}
+        )
+        document["data"][profile.file_name] = LiteralScalarString(text)
+        rendered = yamlio.dump(document)
+        if not _carries(rendered, profile.file_name, text):
+            raise InternalError("the ConfigMap does not carry the run.yaml unchanged")
     return rendered
+
+
+def _key(name: str) -> str:
+    return name if yamlio.plain_is_string(name) and ":" not in name else f'"{name}"'
+
+
+def _carries(rendered: str, key: str, text: str) -> bool:
+    try:
+        loaded = yamlio.load_run_yaml(rendered, "configmap.yaml")
+    except InputError:
+        return False
+    return isinstance(loaded, Mapping) and loaded.get("data", {}).get(key) == text

@@ -8,7 +8,8 @@ lines, line endings).  A ruamel round-trip dump cannot promise that, because it
 re-indents and re-flows the whole document.
 
 Every result is verified: the patched text is loaded back and compared, type for
-type, with :func:`apply_edits_to_data` applied to the loaded original.  When the text
+type, with :func:`apply_edits_to_data` applied to the loaded original, under YAML
+1.2 and again under YAML 1.1 (as kubectl reads manifests).  When the text
 cannot be patched in place, or the patch does not verify, the edits are applied to a
 ruamel round-trip tree instead and the result is marked ``exact=False``; if even that
 does not verify, :class:`PatchError` is raised.
@@ -79,11 +80,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import ScalarNode as RuamelScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
     "Edit",
@@ -273,8 +276,17 @@ _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-def _load(text: str) -> Any:
-    return YAML(typ="safe", pure=True).load(text)
+# Manifests are read as kubectl reads them: YAML 1.1, by libyaml where available.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_VERSIONS = ((1, 1),)
+
+
+def _load(text: str, version: tuple[int, int] = (1, 1)) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
+
+def _compose(text: str) -> Any:
+    return yaml.compose(text, Loader=_Loader)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -296,12 +308,34 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _verifies(text: str, expected: Any) -> bool:
+def _references(text: str, edits: Sequence[Edit]) -> list[tuple[tuple[int, int], Any]]:
+    """The expected data under each YAML version a reader may apply.
+
+    YAML 1.2 is the reference; the 1.1 reading (kubectl's) is checked as well when
+    the document and the edits make sense under it, so that no rewritten scalar
+    changes its 1.1 meaning unnoticed.
+    """
+    references = []
+    for version in _VERSIONS:
+        try:
+            original = _load(text, version)
+        except Exception as exc:
+            if version == _VERSIONS[0]:
+                raise PatchError(f"not a single valid YAML document: {exc}") from exc
+            continue
+        try:
+            references.append((version, apply_edits_to_data(original, edits)))
+        except PatchError:
+            if version == _VERSIONS[0]:
+                raise
+    return references
+
+
+def _verifies(text: str, references: list[tuple[tuple[int, int], Any]]) -> bool:
     try:
-        loaded = _load(text)
+        return all(_same(_load(text, version), data) for version, data in references)
     except Exception:
         return False
-    return _same(loaded, expected)
 
 
 # ---------------------------------------------------------------------------
@@ -338,7 +372,7 @@ def _plain_ok(s: str) -> bool:
         return False
     if ": " in s or " #" in s or s.endswith(":") or s in _SHORT_BOOLS:
         return False
-    return all(r.resolve(ScalarNode, s, (True, False)) == _STR for r in _RESOLVERS)
+    return all(r.resolve(RuamelScalarNode, s, (True, False)) == _STR for r in _RESOLVERS)
 
 
 def _needs_escape(c: str) -> bool:
@@ -383,7 +417,7 @@ def _scalar(value: Any, flow: bool) -> str:
             mantissa, exponent = text.split("e")
             text = f"{mantissa}.0e{exponent}"
         if not _FLOAT_11.match(text) or not all(
-            r.resolve(ScalarNode, text, (True, False)) == "tag:yaml.org,2002:float"
+            r.resolve(RuamelScalarNode, text, (True, False)) == "tag:yaml.org,2002:float"
             for r in _RESOLVERS
         ):
             raise _Unsupported(f"float {value!r} has no portable plain form")
@@ -931,15 +965,11 @@ def _round_trip(text: str, edits: Sequence[Edit], style: _Style) -> str:
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> Patched:
     """Apply ``edits`` to the single YAML document ``text``, keeping untouched lines intact."""
-    try:
-        original = _load(text)
-    except Exception as exc:
-        raise PatchError(f"not a single valid YAML document: {exc}") from exc
-    expected = apply_edits_to_data(original, edits)
+    expected = _references(text, edits)
     if not edits:
         return Patched(text, True)
     try:
-        root = YAML().compose(text)
+        root = _compose(text)
     except Exception:
         root = None
     style = _detect_style(root, _Lines(text)) if root is not None else _Style()
