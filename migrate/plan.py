@@ -192,6 +192,19 @@ def plan(
         Drift(path=path, before=before, after=after, adopted=not preserve_behavior)
         for path, before, after in _differences(evaluation.tree, desired)
     )
+    for hazard in profile.hazards:
+        trigger = environment.get(hazard.when_set)
+        hit = [d for d in drift if hazard.key in d.path]
+        if hit and (trigger.state is not kube_env.State.UNSET) and (trigger.value != ""):
+            where = ", ".join(format_path(d.path) for d in hit)
+            findings.append(
+                Finding(
+                    "chart-default-hazard",
+                    Severity.WARNING,
+                    f"{where}: {hazard.message} ({hazard.when_set} is set); "
+                    "--preserve-behavior keeps what the pod ran before",
+                )
+            )
     return Plan(
         document=document,
         namespace=namespace,

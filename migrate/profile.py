@@ -21,6 +21,15 @@ BUILT_IN = "tuw-ai"
 
 
 @dataclass(frozen=True)
+class Hazard:
+    """A chart default that hurts pods which set ``when_set``, at keys named ``key``."""
+
+    key: str
+    when_set: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Profile:
     """One chart/image pair: how its pods were configured before, and how after."""
 
@@ -40,6 +49,7 @@ class Profile:
     container_images: tuple[str, ...]
     container_names: tuple[str, ...]
     container_env: tuple[str, ...]
+    hazards: tuple[Hazard, ...] = ()
 
     @property
     def run_config_path(self) -> str:
@@ -91,6 +101,10 @@ def load(
         container_images=tuple(str(g) for g in container["images"]),
         container_names=tuple(str(g) for g in container["names"]),
         container_env=tuple(str(g) for g in container["env"]),
+        hazards=tuple(
+            Hazard(str(h["key"]), str(h["when_set"]), " ".join(str(h["message"]).split()))
+            for h in meta.get("hazards") or []
+        ),
     )
     if template is not None:
         profile = replace(

@@ -271,3 +271,43 @@ def test_untouched_lines_stay_byte_identical(tmp_path: Path) -> None:
     assert all("#" not in line for line in added)
     # New lines follow the file's own four-space sequence style.
     assert "                -   name: RUN_CONFIG_PATH\n" in added
+
+
+def test_preserve_behavior_pins_the_inference_providers_as_the_pod_ran_them(
+    tmp_path: Path,
+) -> None:
+    seed = str(DEMO / "seed-example.yaml")
+    adopted = migrate("convert", "-f", seed, "-d", str(tmp_path / "a"))
+    assert "[chart-default-hazard]" in adopted.stdout and "VLLM_URL is set" in adopted.stdout
+    run = migrate("convert", "-f", seed, "-d", str(tmp_path / "p"), "--preserve-behavior")
+    assert run.returncode == 0, run.stderr
+    assert "[chart-default-hazard]" not in run.stdout
+    overlay = yaml.safe_load((tmp_path / "p/research/llama-stack/values-overlay.yaml").read_text())
+    template = yaml.safe_load((ROOT / "migrate/profiles/tuw-ai/template-run.yaml").read_text())
+    assert overlay["runConfig"]["providers"] == {"inference": template["providers"]["inference"]}
+    assert "allowed_models" not in str(overlay)
+    assert {k: v for k, v in overlay["runConfig"].items() if k != "providers"} == (
+        SEED_OVERLAY["runConfig"]
+    )
+
+
+def test_pods_without_vllm_get_no_hazard_warning(tmp_path: Path) -> None:
+    run = migrate("convert", "-f", str(DEMO / "defaults.yaml"), "-d", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    assert "chart defaults adopted: providers.inference[0].config.allowed_models" in run.stdout
+    assert "[chart-default-hazard]" not in run.stdout
+
+
+def test_help_does_not_import_the_kubernetes_client() -> None:
+    probe = (
+        "import sys, runpy; sys.argv = ['migrate', '--help']\n"
+        "try:\n    runpy.run_module('migrate', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('kubernetes', 'deepdiff', 'ruamel', 'yaml') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert "convert" in run.stdout
+    assert "HEAVY []" in run.stdout
