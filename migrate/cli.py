@@ -17,6 +17,7 @@ from migrate import __version__
 from migrate.errors import EXIT_FINDINGS, EXIT_OK, MigrateError
 
 if TYPE_CHECKING:
+    from migrate.model import Plan
     from migrate.pipeline import Result
 
 EXIT_CODES = """Exit codes: 0 done; 1 a workload could not be migrated; 2 usage or
@@ -153,7 +154,9 @@ def _summary(result: Result, output_dir: Path | None, stream: TextIO) -> None:
                     + " (--preserve-behavior keeps the old values)"
                 )
             if output_dir is not None:
-                lines.append(f"  wrote {output_dir / plan.namespace / plan.name}/")
+                folder = output_dir / plan.namespace / plan.name
+                lines.append(f"  wrote {folder}/")
+                lines.append(f"  next: {_next_step(plan, folder)}")
             if not outcome.exact:
                 lines.append("  note: the manifest was re-serialised (layout not kept exactly)")
         for finding in plan.findings:
@@ -166,6 +169,19 @@ def _summary(result: Result, output_dir: Path | None, stream: TextIO) -> None:
         f"migrated, {len(result.by_status(Status.ERROR))} errors"
     )
     stream.write("\n".join(lines) + "\n")
+
+
+def _next_step(plan: Plan, folder: Path) -> str:
+    """The command that applies the result: helm for Helm-managed workloads, else kubectl."""
+    metadata = plan.document.data.get("metadata") or {}
+    annotations = metadata.get("annotations") or {}
+    release = annotations.get("meta.helm.sh/release-name")
+    if release:
+        return (
+            f"helm upgrade {release} <new chart> -n {plan.namespace} "
+            f"-f <your values> -f {folder}/values-overlay.yaml"
+        )
+    return f"kubectl apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
 
 
 def _overlay_leaves(overlay: object) -> list[object]:

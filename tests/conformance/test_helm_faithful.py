@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from llamastack import LlamaStack, canonical
-from test_faithful import TEMPLATE_TEXT, differing_paths
+from llamastack import LlamaStack
+from test_faithful import TEMPLATE_TEXT, assert_same_behaviour
 
 from tests.helm.test_roundtrip import CURRENT, LEGACY, migrate_release, release_values
 from tests.support import helm
@@ -44,14 +44,4 @@ def test_helm_route_resolves_like_the_old_release(
     (configmap,) = [d for d in new_documents if d["kind"] == "ConfigMap"]
     new = llama_stack.resolve(configmap["data"]["run.yaml"], pod_env(new_documents))
 
-    assert old.ok == new.ok, (old.error, new.error)
-    if not old.ok:
-        return
-    if preserve:
-        assert canonical(new.config) == canonical(old.config)
-    else:
-        drift = [d.path for d in outcome.plan.drift]
-        for path in differing_paths(old.config, new.config):
-            assert any(path[: len(d)] == d for d in drift), (path, drift)
-    if old.valid:
-        assert new.valid, new.validation_error
+    assert_same_behaviour(old, new, outcome.plan.drift)
