@@ -114,17 +114,11 @@ def convert(
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
-    raise typer.Exit(EXIT_FINDINGS if _failed(result) else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if result.failed else EXIT_OK)
 
 
 def _ensure_newline(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
-
-
-def _failed(result: Result) -> bool:
-    from migrate.model import Status
-
-    return bool(result.by_status(Status.ERROR))
 
 
 def _summary(result: Result, output_dir: Path | None, stream: TextIO) -> None:

@@ -32,6 +32,6 @@ class OutputError(MigrateError):
 
 
 class InternalError(MigrateError):
-    """A self-check failed: the output would not be faithful, so none is written."""
+    """A self-check failed: the output would not be faithful, so none is written for it."""
 
     exit_code = EXIT_FINDINGS

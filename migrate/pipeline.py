@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from migrate.emitters import configmap, manifest, overlay
-from migrate.errors import InputError
-from migrate.model import Document, Plan, Status
+from migrate.emitters import configmap, manifest, overlay, textpatch
+from migrate.errors import InputError, InternalError
+from migrate.model import Document, Finding, Plan, Severity, Status
 from migrate.plan import WORKLOAD_KINDS, plan
 from migrate.profile import Profile
 from migrate.sources import manifests
@@ -51,6 +51,15 @@ class Result:
     def by_status(self, status: Status) -> list[Outcome]:
         return [o for o in self.outcomes if o.plan.status is status]
 
+    @property
+    def failed(self) -> bool:
+        """Whether any workload has an error (exit code 1)."""
+        return any(
+            o.plan.status is Status.ERROR
+            or any(f.severity is Severity.ERROR for f in o.plan.findings)
+            for o in self.outcomes
+        )
+
 
 def load(arguments: Sequence[str], recursive: bool) -> list[Document]:
     """Every document of every input, in input order."""
@@ -80,13 +89,19 @@ def convert(
                 f"twice (first at {seen[key].origin})"
             )
         seen[key] = document
-        workload_plan = plan(
-            document,
-            profile,
-            config_maps.get(namespace, {}),
-            preserve_behavior=preserve_behavior,
-        )
-        outcomes.append(_render(workload_plan, profile))
+        try:
+            workload_plan = plan(
+                document,
+                profile,
+                config_maps.get(namespace, {}),
+                preserve_behavior=preserve_behavior,
+            )
+            outcomes.append(_render(workload_plan, profile))
+        except (InternalError, textpatch.PatchError) as error:
+            # A self-check failed for this workload alone: report it, write nothing for it.
+            finding = Finding("self-check", Severity.ERROR, str(error))
+            failed = Plan(document, namespace, Status.ERROR, findings=(finding,))
+            outcomes.append(Outcome(plan=failed))
     _check_layout(outcomes)
     return Result(documents=len(documents), outcomes=tuple(outcomes))
 

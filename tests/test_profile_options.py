@@ -138,7 +138,9 @@ def test_a_workload_that_cannot_be_migrated_exits_1_and_others_still_convert(
         .read_text()
         .replace(
             "          env:\n",
-            "          env:\n            - name: RUN_CONFIG_PATH\n              value: /opt/run.yaml\n",
+            "          env:\n"
+            "            - name: RUN_CONFIG_PATH\n"
+            "              value: /opt/run.yaml\n",
             1,
         )
     )
