@@ -242,15 +242,14 @@ def differing_paths(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[tuple[An
 
 def assert_same_behaviour(old: Resolution, new: Resolution, drift: tuple[Drift, ...]) -> None:
     """Both start or both fail; equal configurations, but for the keys of adopted drift;
-    StackRunConfig accepts the new one whenever it accepted the old one."""
+    StackRunConfig accepts the new one exactly when it accepted the old one."""
     assert old.ok == new.ok, (old.error, new.error)
     if not old.ok:
         return
     adopted = [d.path for d in drift if d.adopted]
     for path in differing_paths(old.config, new.config):
         assert any(path[: len(d)] == d for d in adopted), (path, adopted)
-    if old.valid:
-        assert new.valid, new.validation_error
+    assert new.valid == old.valid, (old.validation_error, new.validation_error)
 
 
 @settings(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import kubernetes_validate
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,6 +104,8 @@ def test_new_chart_with_overlay_renders_the_planned_run_yaml(
         for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
     }
     assert env.items() >= dict(outcome.plan.env_values).items()
+    for name in ("configmap.yaml", "deployment.yaml"):
+        kubernetes_validate.validate(yaml.safe_load(files[name]), "1.33", strict=True)
 
 
 def test_default_release_needs_no_overlay_and_renders_the_chart_defaults() -> None:
