@@ -57,6 +57,7 @@ def convert(
         typer.Option(
             "-f",
             "--filename",
+            metavar="PATH",
             help="Manifest file or directory ('-' reads stdin). Repeatable.",
         ),
     ],
@@ -64,7 +65,10 @@ def convert(
         bool, typer.Option("-R", "--recursive", help="Descend into directories.")
     ] = False,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-d", help="Where to write <namespace>/<name>/.")
+        Path,
+        typer.Option(
+            "--output-dir", "-d", metavar="DIR", help="Where to write <namespace>/<name>/."
+        ),
     ] = Path("migrated"),
     stdout: Annotated[
         bool,
@@ -75,16 +79,23 @@ def convert(
     ] = False,
     template: Annotated[
         Path | None,
-        typer.Option("--template", help="The image's legacy run.yaml, if not the built-in one."),
+        typer.Option(
+            "--template",
+            metavar="FILE",
+            help="The image's legacy run.yaml, if not the built-in one.",
+        ),
     ] = None,
     chart: Annotated[
         Path | None,
-        typer.Option("--chart", help="Read the target defaults from this chart's values.yaml."),
+        typer.Option(
+            "--chart", metavar="DIR", help="Read the target defaults from this chart's values.yaml."
+        ),
     ] = None,
     migrate_var: Annotated[
         list[str] | None,
         typer.Option(
             "--migrate-var",
+            metavar="GLOB",
             help="Also bake these variables (shell glob) into runConfig. Repeatable.",
         ),
     ] = None,

@@ -127,6 +127,13 @@ def dump(data: Any, writer: YAML | None = None) -> str:
     return stream.getvalue()
 
 
+class _PlainDumper(_SafeDumper):  # type: ignore[misc]
+    """Writes shared objects out in full: Helm's toYaml never writes anchors either."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump_run_yaml(data: Any) -> str:
     """run.yaml text for Llama Stack, which reads it with PyYAML: PyYAML writes it.
 
@@ -135,7 +142,7 @@ def dump_run_yaml(data: Any) -> str:
     """
     text: str = pyyaml.dump(
         data,
-        Dumper=_SafeDumper,
+        Dumper=_PlainDumper,
         sort_keys=False,
         default_flow_style=False,
         allow_unicode=True,
