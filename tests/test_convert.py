@@ -21,7 +21,7 @@ DEMO = MANIFESTS / "demo"
 
 # The customisation example of the chart's configuration summary (Milvus, vLLM-served
 # e5-mistral-7b-instruct, 4096 dimensions), as data.
-SEED_OVERLAY = {
+SEED_OVERLAY: dict[str, Any] = {
     "runConfig": {
         "vector_stores": {
             "default_provider_id": "milvus",

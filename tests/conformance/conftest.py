@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from llamastack import VENV_ENV_VAR, LlamaStack, VenvMissingError
+
+from tests.conformance.llamastack import VENV_ENV_VAR, LlamaStack, VenvMissingError
 
 HERE = Path(__file__).resolve().parent
 

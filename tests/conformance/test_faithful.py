@@ -24,11 +24,11 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from llamastack import LlamaStack, Resolution, canonical
 
 from migrate import pipeline, profile
 from migrate.model import Drift, Status
 from migrate.sources import manifests
+from tests.conformance.llamastack import LlamaStack, Resolution, canonical
 
 PROFILE = profile.load()
 TEMPLATE_TEXT = (
@@ -223,7 +223,8 @@ def migrated(text: str, preserve: bool) -> tuple[pipeline.Outcome, dict[str, Any
 
 
 def container_of(deployment: Mapping[str, Any]) -> Mapping[str, Any]:
-    return deployment["spec"]["template"]["spec"]["containers"][0]
+    container: Mapping[str, Any] = deployment["spec"]["template"]["spec"]["containers"][0]
+    return container
 
 
 def differing_paths(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
-from llamastack import LLAMA_STACK_VERSION, LlamaStack, canonical
+
+from tests.conformance.llamastack import LLAMA_STACK_VERSION, LlamaStack, canonical
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO_ROOT / "migrate" / "profiles" / "tuw-ai" / "template-run.yaml"

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from llamastack import LlamaStack
-from test_faithful import TEMPLATE_TEXT, assert_same_behaviour
 
+from tests.conformance.llamastack import LlamaStack
+from tests.conformance.test_faithful import TEMPLATE_TEXT, assert_same_behaviour
 from tests.helm.test_roundtrip import CURRENT, LEGACY, migrate_release, release_values
 from tests.support import helm
 
