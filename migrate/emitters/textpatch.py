@@ -2,14 +2,14 @@
 
 This module owns the patching of Kubernetes manifests at the text level: removing and
 inserting items of sequences (``env``, ``volumeMounts``, ``volumes``, ...) by splicing
-the original text at the positions ruamel's composer reports, so that every line
+the original text at the positions the YAML composer reports, so that every line
 outside the edited spans stays byte-identical (comments, quoting, indentation, blank
 lines, line endings).  A ruamel round-trip dump cannot promise that, because it
 re-indents and re-flows the whole document.
 
 Every result is verified: the patched text is loaded back and compared, type for
 type, with :func:`apply_edits_to_data` applied to the loaded original, under YAML
-1.2 and again under YAML 1.1 (as kubectl reads manifests).  When the text
+1.1 as kubectl reads manifests (with libyaml, where PyYAML has it).  When the text
 cannot be patched in place, or the patch does not verify, the edits are applied to a
 ruamel round-trip tree instead and the result is marked ``exact=False``; if even that
 does not verify, :class:`PatchError` is raised.
@@ -525,7 +525,7 @@ def _shared(root: Node) -> set[int]:
 
 
 class _Lines:
-    """Line arithmetic on the raw text, independent of which breaks ruamel counts."""
+    """Line arithmetic on the raw text, independent of which breaks the parser counts."""
 
     def __init__(self, text: str) -> None:
         self.text = text
