@@ -117,7 +117,7 @@ def convert(
         artifacts = [a for o in result.outcomes for a in o.artifacts]
         if stdout:
             manifests = [a.text for a in artifacts if a.path.name not in (pipeline.OVERLAY_FILE,)]
-            sys.stdout.write("---\n".join(_ensure_newline(t) for t in manifests))
+            sys.stdout.write(_stream(manifests))
             _summary(result, None, sys.stderr)
         else:
             output.write(output_dir, artifacts, force=force)
@@ -128,8 +128,17 @@ def convert(
     raise typer.Exit(EXIT_FINDINGS if result.failed else EXIT_OK)
 
 
-def _ensure_newline(text: str) -> str:
-    return text if text.endswith("\n") else text + "\n"
+def _stream(documents: list[str]) -> str:
+    """One multi-document YAML stream; a document that opens with its own '---' keeps it."""
+    parts: list[str] = []
+    for index, text in enumerate(documents):
+        first = next(
+            (line for line in text.splitlines() if line.strip() and not line.startswith("#")), ""
+        )
+        if index and not first.startswith("---"):
+            parts.append("---\n")
+        parts.append(text if text.endswith("\n") else text + "\n")
+    return "".join(parts)
 
 
 def _summary(result: Result, output_dir: Path | None, stream: TextIO) -> None:

@@ -8,6 +8,7 @@ It returns everything in memory; writing is the ``output`` module's job.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -19,6 +20,9 @@ from migrate.model import Document, Finding, Plan, Severity, Status
 from migrate.plan import WORKLOAD_KINDS, plan
 from migrate.profile import Profile
 from migrate.sources import manifests
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 OVERLAY_FILE = "values-overlay.yaml"
 CONFIGMAP_FILE = "configmap.yaml"
@@ -82,6 +86,16 @@ def convert(
         if not document.name:
             raise InputError(f"{document.origin}: {document.kind} without metadata.name")
         namespace = document.namespace or "default"
+        # Names become directories: only what Kubernetes accepts may reach the file system.
+        if not _DNS_SUBDOMAIN.fullmatch(document.name) or len(document.name) > 253:
+            raise InputError(
+                f"{document.origin}: metadata.name {document.name!r} is not a valid "
+                "Kubernetes object name"
+            )
+        if not _DNS_LABEL.fullmatch(namespace) or len(namespace) > 63:
+            raise InputError(
+                f"{document.origin}: metadata.namespace {namespace!r} is not a valid namespace"
+            )
         key = (document.kind, namespace, document.name)
         if key in seen:
             raise InputError(

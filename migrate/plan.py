@@ -60,7 +60,9 @@ def plan(
     index, container = chosen
     name = str(container.get("name", f"#{index}"))
     container_path: Path = (*_POD_SPEC, "containers", index)
-    environment = kube_env.resolve(container, config_maps)
+    environment = kube_env.resolve(
+        container, config_maps, enable_service_links=pod.get("enableServiceLinks") is not False
+    )
 
     state = _existing_layout(pod, container, environment, profile)
     if state == "migrated":

@@ -311,3 +311,10 @@ def test_help_does_not_import_the_kubernetes_client() -> None:
     )
     assert "convert" in run.stdout
     assert "HEAVY []" in run.stdout
+
+
+def test_stdout_stream_keeps_one_document_per_object() -> None:
+    run = migrate("convert", "-R", "-f", str(MANIFESTS), "--stdout")
+    assert run.returncode == 0, run.stderr
+    kinds = [d["kind"] for d in yaml.safe_load_all(run.stdout)]
+    assert kinds == ["ConfigMap", "Deployment"] * 3 + ["ConfigMap", "StatefulSet"]

@@ -204,3 +204,13 @@ spec:
         "provider_id": "${env.VECTOR_STORE_EMBEDDING_PROVIDER:=sentence-transformers}",
         "model_id": "${env.VECTOR_STORE_EMBEDDING_MODEL:=nomic-ai/nomic-embed-text-v1.5}",
     }
+
+
+def test_names_that_are_not_kubernetes_names_never_reach_the_file_system(tmp_path: Path) -> None:
+    hostile = (
+        (DEMO / "defaults.yaml").read_text().replace("name: llama-stack\n", "name: ../../x\n", 1)
+    )
+    run = migrate("convert", "-f", "-", "-d", str(tmp_path / "out"), stdin=hostile)
+    assert run.returncode == 2
+    assert "metadata.name '../../x' is not a valid Kubernetes object name" in run.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "x").exists()
