@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import subprocess
 import sys
@@ -318,3 +319,16 @@ def test_stdout_stream_keeps_one_document_per_object() -> None:
     assert run.returncode == 0, run.stderr
     kinds = [d["kind"] for d in yaml.safe_load_all(run.stdout)]
     assert kinds == ["ConfigMap", "Deployment"] * 3 + ["ConfigMap", "StatefulSet"]
+
+
+def test_json_input_stays_json(tmp_path: Path) -> None:
+    source = tmp_path / "deploy.json"
+    source.write_text(
+        json.dumps(yaml.safe_load((DEMO / "seed-example.yaml").read_text()), indent=2)
+    )
+    run = migrate("convert", "-f", str(source), "-d", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    patched = json.loads((tmp_path / "out/research/llama-stack/deployment.yaml").read_text())
+    env = patched["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[0]["name"] == "RUN_CONFIG_PATH"
+    assert "VECTOR_STORE_DEFAULT_PROVIDER" not in json.dumps(env)
