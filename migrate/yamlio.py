@@ -86,11 +86,20 @@ def plain_is_string(text: str) -> bool:
     return bool(tag_11 == _STR_TAG and tag_12 == _STR_TAG)
 
 
+# YAML reads these as line breaks even inside quotes; only escapes keep them intact.
+_UNICODE_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+def plain_is_safe_text(text: str) -> bool:
+    """Whether ``text`` may be written unescaped: printable, no Unicode line breaks."""
+    return text.isprintable() and not (_UNICODE_BREAKS & set(text))
+
+
 class _Representer(RoundTripRepresenter):
     """Quotes every string that some YAML reader would not load back as a string."""
 
     def represent_str(self, data: str) -> Any:
-        if not plain_is_string(data):
+        if not plain_is_string(data) or not plain_is_safe_text(data):
             return self.represent_scalar(_STR_TAG, data, style='"')
         return super().represent_str(data)
 

@@ -14,6 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from migrate import __version__, yamlio
 from migrate.engine.evaluate import Path
+from migrate.errors import InternalError
 from migrate.model import Plan
 
 
@@ -42,7 +43,10 @@ def render(plan: Plan, values_key: str, env_key: str) -> str:
     # ruamel puts one space before a comment when the value is long; two read better.
     for comment in comments:
         text = re.sub(rf"(?m)(\S) +(# {re.escape(comment)})$", r"\1  \2", text)
-    return "\n".join(header) + "\n" + text
+    rendered = "\n".join(header) + "\n" + text
+    if not yamlio.same(yamlio.load_run_yaml(rendered, "values-overlay.yaml"), content):
+        raise InternalError(f"the values overlay for {plan.label} does not load back unchanged")
+    return rendered
 
 
 def _comment(node: Any, path: Path, sources: Mapping[Path, str]) -> set[str]:

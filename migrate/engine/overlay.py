@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.engine.evaluate import Path
-from migrate.yamlio import plain_is_string, same
+from migrate.yamlio import plain_is_safe_text, plain_is_string, same
 
 
 class _Missing:
@@ -157,6 +157,11 @@ def helm_refusal(value: Any) -> str | None:
             return f"Helm's toYaml writes {value!r} in exponent form, which run.yaml reads as text"
         return None
     if isinstance(value, str):
+        if not plain_is_safe_text(value):
+            return (
+                f"{value!r} holds control characters or Unicode line breaks, which Helm's "
+                "toYaml does not write back unchanged"
+            )
         if not plain_is_string(value):
             return (
                 f"Helm's toYaml may write {value!r} unquoted, and run.yaml would then read "

@@ -83,6 +83,9 @@ INTERESTING = [
     "$(HOME)",
     "$$(HOME)",
     "line\nbreak",
+    "\x85",
+    "a\u2028b",
+    "tab\there",
 ]
 _values = st.one_of(
     st.sampled_from(INTERESTING), st.text(max_size=12).filter(lambda s: "\0" not in s)
@@ -167,7 +170,14 @@ def manifest(variables: list[Var], envfrom_prefix: str | None) -> str:
     }
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "ai"}}
     cm["data"] = config
-    return yaml.safe_dump_all([cm, deployment], sort_keys=False, allow_unicode=True)
+    documents = [cm, deployment]
+    text = yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True)
+    if list(yaml.safe_load_all(text)) != documents:
+        # PyYAML writes some characters raw that YAML then reads as line breaks (NEL);
+        # escaped, every value arrives as generated.
+        text = yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=False)
+    assert list(yaml.safe_load_all(text)) == documents
+    return text
 
 
 def true_env(container: Mapping[str, Any], variables: list[Var]) -> dict[str, str]:

@@ -85,6 +85,9 @@ def test_merge3_missing_keys() -> None:
         ("1:20", False),
         ("2024-01-01", False),
         ("null", False),
+        ("\x85", False),
+        ("a\u2028b", False),
+        ("modèle-ünïcødé-模型", True),
         ({"a": 1}, True),
     ],
 )

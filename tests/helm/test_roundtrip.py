@@ -44,6 +44,9 @@ _text = st.sampled_from(
         "~/model",
         "${env.OTHER}",
         "",
+        "\x85",
+        "a\u2028b",
+        "tab\there",
     ]
 )
 _dimension = st.one_of(
