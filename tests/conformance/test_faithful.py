@@ -86,6 +86,15 @@ INTERESTING = [
     "\x85",
     "a\u2028b",
     "tab\there",
+    "a: b",
+    "'quoted'",
+    "<<",
+    ".inf",
+    "0o17",
+    "Yes",
+    "+1",
+    ".5",
+    "1.",
 ]
 _values = st.one_of(
     st.sampled_from(INTERESTING), st.text(max_size=12).filter(lambda s: "\0" not in s)

@@ -47,6 +47,30 @@ _text = st.sampled_from(
         "\x85",
         "a\u2028b",
         "tab\there",
+        "a: b",
+        "- x",
+        "'quoted'",
+        '"double"',
+        "{x}",
+        "[x]",
+        "&anchor",
+        "*alias",
+        "!tag",
+        "%x",
+        "@x",
+        "? x",
+        "|",
+        ">",
+        "=",
+        "<<",
+        ".inf",
+        "0o17",
+        "0b101",
+        "+1",
+        "1.",
+        ".5",
+        "Yes",
+        "~",
     ]
 )
 _dimension = st.one_of(
@@ -91,7 +115,7 @@ def rendered_new(overlay: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return yaml.safe_load(configmap["data"]["run.yaml"]), deployment
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=release_values(), preserve=st.booleans())
 def test_new_chart_with_overlay_renders_the_planned_run_yaml(
     values: dict[str, Any], preserve: bool
