@@ -48,7 +48,7 @@ def plan(
 ) -> Plan:
     """Decide everything for one Deployment or StatefulSet."""
     namespace = document.namespace or "default"
-    pod = _get(document.data, _POD_SPEC)
+    pod = _get_exact(document.data, _POD_SPEC)
     containers = pod.get("containers") if isinstance(pod, Mapping) else None
     if not isinstance(containers, list) or not containers:
         return _error(document, namespace, "workload-invalid", "the pod template has no containers")
@@ -247,17 +247,6 @@ def _error(
         container=container,
         findings=(Finding(finding, Severity.ERROR, message),),
     )
-
-
-def _get(data: Any, path: Path) -> Any:
-    for part in path:
-        if isinstance(part, str) and isinstance(data, Mapping):
-            data = data.get(part)
-        elif isinstance(part, int) and isinstance(data, list) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _image_repository(image: str) -> str:

@@ -88,6 +88,8 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from migrate.yamlio import plain_is_string, same
+
 __all__ = [
     "Edit",
     "InsertItem",
@@ -289,25 +291,6 @@ def _compose(text: str) -> Any:
     return yaml.compose(text, Loader=_Loader)
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equality that also tells 1 from True from 1.0 from "1"."""
-    if isinstance(a, dict):
-        if not isinstance(b, dict) or a.keys() != b.keys():
-            return False
-        return all(_same(v, b[k]) for k, v in a.items())
-    if isinstance(a, list | tuple):
-        return (
-            type(a) is type(b)
-            and len(a) == len(b)
-            and all(_same(x, y) for x, y in zip(a, b, strict=True))
-        )
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return bool(a == b)
-
-
 def _references(text: str, edits: Sequence[Edit]) -> list[tuple[tuple[int, int], Any]]:
     """The expected data under each YAML version a reader may apply.
 
@@ -333,7 +316,7 @@ def _references(text: str, edits: Sequence[Edit]) -> list[tuple[tuple[int, int],
 
 def _verifies(text: str, references: list[tuple[tuple[int, int], Any]]) -> bool:
     try:
-        return all(_same(_load(text, version), data) for version, data in references)
+        return all(same(_load(text, version), data) for version, data in references)
     except Exception:
         return False
 
@@ -372,7 +355,7 @@ def _plain_ok(s: str) -> bool:
         return False
     if ": " in s or " #" in s or s.endswith(":") or s in _SHORT_BOOLS:
         return False
-    return all(r.resolve(RuamelScalarNode, s, (True, False)) == _STR for r in _RESOLVERS)
+    return plain_is_string(s)
 
 
 def _needs_escape(c: str) -> bool:
