@@ -332,3 +332,12 @@ def test_json_input_stays_json(tmp_path: Path) -> None:
     env = patched["spec"]["template"]["spec"]["containers"][0]["env"]
     assert env[0]["name"] == "RUN_CONFIG_PATH"
     assert "VECTOR_STORE_DEFAULT_PROVIDER" not in json.dumps(env)
+
+
+def test_duplicate_keys_are_refused_with_both_lines(tmp_path: Path) -> None:
+    bad = tmp_path / "dup.yaml"
+    bad.write_text("# header\napiVersion: apps/v1\nkind: Deployment\nkind: StatefulSet\n")
+    run = migrate("convert", "-f", str(bad), "-d", str(tmp_path / "out"))
+    assert run.returncode == 2
+    assert f"{bad}:4:1: invalid YAML: found duplicate key 'kind' (first at line 3)" in run.stderr
+    assert "Traceback" not in run.stderr
