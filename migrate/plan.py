@@ -17,7 +17,7 @@ from typing import Any
 from migrate.emitters.textpatch import Edit, InsertItem, RemoveItems
 from migrate.engine import evaluate, overlay
 from migrate.engine.evaluate import Path, format_path
-from migrate.engine.placeholders import legacy_placeholders, placeholders
+from migrate.engine.placeholders import placeholders
 from migrate.errors import InternalError
 from migrate.kube import env as kube_env
 from migrate.model import (
@@ -89,8 +89,7 @@ def plan(
             f"{format_path(path)}: {text} is the pre-0.2.13 placeholder dialect; "
             "Llama Stack 0.3.3 keeps it as literal text",
         )
-        for path, value in evaluate.strings(profile.template)
-        for text in legacy_placeholders(value)
+        for path, text in profile.legacy
     ]
 
     table = profile.mapping()
@@ -392,7 +391,7 @@ def _classify(
         if not blocked:
             break
         removed_names -= blocked
-    readers = evaluate.readers(profile.template)
+    readers = profile.readers
     plans: list[VariablePlan] = []
     for name in list(environment.vars) + [n for n in table if n not in environment.vars]:
         var = environment.get(name)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from migrate.engine import evaluate
+from migrate.engine import evaluate, placeholders
 from migrate.errors import InputError
 from migrate.yamlio import load_run_yaml
 
@@ -59,7 +60,27 @@ class Profile:
         return self.configmap_name.format(workload=workload)
 
     def mapping(self) -> dict[str, list[evaluate.Path]]:
+        """Migrated variable → the template paths that read it."""
+        return self._mapping
+
+    @cached_property
+    def _mapping(self) -> dict[str, list[evaluate.Path]]:
+        # The template is fixed for a run: walk it once, not once per workload.
         return evaluate.mapping(self.template, self.migrated_vars)
+
+    @cached_property
+    def readers(self) -> dict[str, list[evaluate.Path]]:
+        """Every variable the template reads → its paths."""
+        return evaluate.readers(self.template)
+
+    @cached_property
+    def legacy(self) -> list[tuple[evaluate.Path, str]]:
+        """Old-dialect placeholders of the template, with their paths."""
+        return [
+            (path, text)
+            for path, value in evaluate.strings(self.template)
+            for text in placeholders.legacy_placeholders(value)
+        ]
 
 
 def load(
