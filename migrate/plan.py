@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from migrate.emitters.textpatch import Edit, InsertItem, RemoveItems
@@ -106,28 +107,17 @@ def plan(
     home_var = environment.get("HOME")
     home = home_var.value if home_var.state is kube_env.State.KNOWN else None
 
-    defaults = profile.chart_defaults
-    baseline = evaluate.partial(profile.template, dict.fromkeys(table), home).tree
-    while True:
-        evaluation = evaluate.partial(profile.template, bake, home)
-        for variable, reason in evaluation.refused.items():
-            refused.setdefault(variable, reason)
-            bake.pop(variable, None)
-        conflicts: list[overlay.Conflict] = []
-        if preserve_behavior:
-            desired = evaluation.tree
-        else:
-            desired = overlay.merge3(baseline, evaluation.tree, defaults, conflicts)
-        values = overlay.helm_diff(defaults, desired)
-        unfit = _unfit_for_helm(values, desired, evaluation.provenance)
-        if not unfit:
-            break
-        for variable, reason in unfit.items():
-            refused.setdefault(variable, reason)
-            bake.pop(variable, None)
-
-    rendered = overlay.helm_merge(defaults, values)
-    if not same(rendered, desired):
+    target = resolve(profile, bake, home, preserve_behavior=preserve_behavior)
+    for variable, reason in target.refused.items():
+        refused.setdefault(variable, reason)
+        bake.pop(variable, None)
+    evaluation, desired, values, conflicts = (
+        target.evaluation,
+        target.desired,
+        target.values,
+        target.conflicts,
+    )
+    if not same(overlay.helm_merge(profile.chart_defaults, values), desired):
         raise InternalError(
             f"{document.origin}: the overlay for {document.kind} {namespace}/{document.name} "
             "would not render the planned run.yaml; nothing was written"
@@ -221,6 +211,52 @@ def plan(
         drift=drift,
         findings=tuple(findings),
     )
+
+
+@dataclass(frozen=True)
+class Target:
+    """The run.yaml a set of migrated-variable values leads to, and its overlay."""
+
+    evaluation: evaluate.Evaluation  # the template with the values baked in: what the pod ran
+    desired: Any  # the run.yaml the new chart must render (drift adopted or pinned)
+    values: dict[str, Any]  # the minimal overlay under the values key
+    conflicts: tuple[overlay.Conflict, ...]
+    refused: dict[str, str]  # variable → why it stays an env var
+
+
+def resolve(
+    profile: Profile,
+    bake: Mapping[str, str | None],
+    home: str | None,
+    *,
+    preserve_behavior: bool = False,
+) -> Target:
+    """Bake ``bake`` (variable → value, None for unset) and derive the overlay.
+
+    A variable whose value Helm could not carry unchanged through the overlay
+    is refused (it stays an env var) and the rest are baked again.
+    """
+    remaining = dict(bake)
+    refused: dict[str, str] = {}
+    defaults = profile.chart_defaults
+    baseline = evaluate.partial(profile.template, dict.fromkeys(profile.mapping()), home).tree
+    while True:
+        evaluation = evaluate.partial(profile.template, remaining, home)
+        for variable, reason in evaluation.refused.items():
+            refused.setdefault(variable, reason)
+            remaining.pop(variable, None)
+        conflicts: list[overlay.Conflict] = []
+        if preserve_behavior:
+            desired = evaluation.tree
+        else:
+            desired = overlay.merge3(baseline, evaluation.tree, defaults, conflicts)
+        values = overlay.helm_diff(defaults, desired)
+        unfit = _unfit_for_helm(values, desired, evaluation.provenance)
+        if not unfit:
+            return Target(evaluation, desired, values, tuple(conflicts), refused)
+        for variable, reason in unfit.items():
+            refused.setdefault(variable, reason)
+            remaining.pop(variable, None)
 
 
 def _sources(

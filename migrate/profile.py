@@ -51,6 +51,9 @@ class Profile:
     container_names: tuple[str, ...]
     container_env: tuple[str, ...]
     hazards: tuple[Hazard, ...] = ()
+    # the old chart's values section, and value path (inside it) → migrated variable
+    legacy_section: str = ""
+    legacy_values: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     @property
     def run_config_path(self) -> str:
@@ -125,6 +128,11 @@ def load(
         hazards=tuple(
             Hazard(str(h["key"]), str(h["when_set"]), " ".join(str(h["message"]).split()))
             for h in meta.get("hazards") or []
+        ),
+        legacy_section=str((meta.get("legacy_values") or {}).get("section", "")),
+        legacy_values=tuple(
+            (tuple(str(path).split(".")), str(variable))
+            for path, variable in ((meta.get("legacy_values") or {}).get("variables") or {}).items()
         ),
     )
     if template is not None:
