@@ -16,7 +16,8 @@ from typing import Any
 
 from migrate.emitters import configmap, manifest, overlay, textpatch
 from migrate.errors import InputError, InternalError
-from migrate.model import Document, Finding, Plan, Severity, Status
+from migrate.findings import finding
+from migrate.model import Document, Plan, Severity, Status
 from migrate.plan import WORKLOAD_KINDS, plan
 from migrate.profile import Profile
 from migrate.sources import manifests
@@ -113,8 +114,9 @@ def convert(
             outcomes.append(_render(workload_plan, profile))
         except (InternalError, textpatch.PatchError) as error:
             # A self-check failed for this workload alone: report it, write nothing for it.
-            finding = Finding("self-check", Severity.ERROR, str(error))
-            failed = Plan(document, namespace, Status.ERROR, findings=(finding,))
+            failed = Plan(
+                document, namespace, Status.ERROR, findings=(finding("self-check", str(error)),)
+            )
             outcomes.append(Outcome(plan=failed))
     _check_layout(outcomes)
     return Result(documents=len(documents), outcomes=tuple(outcomes))

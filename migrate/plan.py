@@ -15,17 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from migrate import checks
 from migrate.emitters.textpatch import Edit, InsertItem, RemoveItems
 from migrate.engine import evaluate, overlay
 from migrate.engine.evaluate import Path, format_path
 from migrate.engine.placeholders import placeholders
 from migrate.errors import InternalError
+from migrate.findings import finding
 from migrate.kube import env as kube_env
 from migrate.model import (
     Classification,
     Document,
     Drift,
-    Finding,
     Plan,
     Severity,
     Status,
@@ -38,6 +39,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 _POD_SPEC: Path = ("spec", "template", "spec")
 # Sources whose values may be written into a values file; Secrets never are.
 _PLAIN_SOURCES = ("value", "configMapKeyRef", "envFrom.configMapRef")
+_SECRET_SOURCES = ("secretKeyRef", "envFrom.secretRef")
 
 
 def plan(
@@ -74,19 +76,18 @@ def plan(
         return _error(document, namespace, "layout-conflict", state, container=name)
 
     findings = [
-        Finding(
-            "env-problem",
-            Severity(problem.severity),
+        finding(
+            problem.code,
             f"container {name}, env[{problem.env_index}]: {problem.message}"
             if problem.env_index is not None
             else f"container {name}: {problem.message}",
+            Severity(problem.severity),
         )
         for problem in environment.problems
     ]
     findings += [
-        Finding(
+        finding(
             "legacy-placeholder",
-            Severity.WARNING,
             f"{format_path(path)}: {text} is the pre-0.2.13 placeholder dialect; "
             "Llama Stack 0.3.3 keeps it as literal text",
         )
@@ -123,9 +124,8 @@ def plan(
             "would not render the planned run.yaml; nothing was written"
         )
     findings += [
-        Finding(
+        finding(
             "drift-conflict",
-            Severity.WARNING,
             f"{format_path(c.path)}: the chart changed its default and the env changed it "
             "too; the env's value is kept",
         )
@@ -134,24 +134,39 @@ def plan(
 
     variables, removed_indices = _classify(container, environment, table, bake, refused, profile)
     env_values: dict[str, str] = {}
+    kept: list[str] = []
     for fate in variables:
+        if fate.classification is Classification.UNUSED:
+            findings.append(
+                finding(
+                    "unused-variable",
+                    f"{fate.name} looks like a migrated variable, but the template never "
+                    "reads it (a typo?); it is left in place",
+                )
+            )
         if fate.classification is not Classification.KEPT:
             continue
-        findings.append(
-            Finding(
-                "value-not-inlined",
-                Severity.WARNING,
-                f"{fate.name} stays an env var: {fate.reason}",
-            )
-        )
         var = environment.get(fate.name)
+        if var.state is not kube_env.State.UNSET:
+            kept.append(fate.name)
+        if var.source in _SECRET_SOURCES:
+            findings.append(
+                finding(
+                    "secret-variable",
+                    f"{fate.name} comes from a Secret ({var.source}); its value is never read, "
+                    "so it stays an env var and run.yaml keeps reading it",
+                )
+            )
+        else:
+            findings.append(
+                finding("value-not-inlined", f"{fate.name} stays an env var: {fate.reason}")
+            )
         if var.state is kube_env.State.KNOWN and var.source in _PLAIN_SOURCES and var.value:
             env_values[fate.name] = str(var.value)
         elif var.state is not kube_env.State.UNSET:
             findings.append(
-                Finding(
+                finding(
                     "env-not-in-overlay",
-                    Severity.WARNING,
                     f"{fate.name} ({var.source}) must still reach the pod; the overlay "
                     f"cannot set it, so give the chart's '{profile.env_values_key}' values "
                     "an equivalent entry",
@@ -183,19 +198,23 @@ def plan(
         Drift(path=path, before=before, after=after, adopted=not preserve_behavior)
         for path, before, after in _differences(evaluation.tree, desired)
     )
-    for hazard in profile.hazards:
-        trigger = environment.get(hazard.when_set)
-        hit = [d for d in drift if hazard.key in d.path]
-        if hit and (trigger.state is not kube_env.State.UNSET) and (trigger.value != ""):
-            where = ", ".join(format_path(d.path) for d in hit)
-            findings.append(
-                Finding(
-                    "chart-default-hazard",
-                    Severity.WARNING,
-                    f"{where}: {hazard.message} ({hazard.when_set} is set); "
-                    "--preserve-behavior keeps what the pod ran before",
-                )
-            )
+    metadata = document.data.get("metadata")
+    template_metadata = _get_exact(document.data, ("spec", "template", "metadata"))
+    findings += checks.run(
+        checks.Workload(
+            profile=profile,
+            environment=environment,
+            home=home,
+            before=evaluation.tree,
+            after=desired,
+            provenance=evaluation.provenance,
+            kept=tuple(kept),
+            drift=drift,
+            workload_annotations=_annotations(metadata),
+            pod_annotations=_annotations(template_metadata),
+            configmap=configmap,
+        )
+    )
     return Plan(
         document=document,
         namespace=namespace,
@@ -259,6 +278,11 @@ def resolve(
             remaining.pop(variable, None)
 
 
+def _annotations(metadata: Any) -> Mapping[str, Any]:
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    return annotations if isinstance(annotations, Mapping) else {}
+
+
 def _sources(
     desired: Any, provenance: Mapping[Path, frozenset[str]], refused: Mapping[str, str]
 ) -> dict[Path, str]:
@@ -273,14 +297,14 @@ def _sources(
 
 
 def _error(
-    document: Document, namespace: str, finding: str, message: str, container: str | None = None
+    document: Document, namespace: str, kind: str, message: str, container: str | None = None
 ) -> Plan:
     return Plan(
         document=document,
         namespace=namespace,
         status=Status.ERROR,
         container=container,
-        findings=(Finding(finding, Severity.ERROR, message),),
+        findings=(finding(kind, message),),
     )
 
 

@@ -36,6 +36,9 @@ __all__ = [
 ]
 
 
+_UNRESOLVED = "unresolved-reference"
+
+
 class State(enum.Enum):
     """What is known of one variable of the container's environment."""
 
@@ -68,6 +71,7 @@ class Problem:
     env_index: int | None
     message: str
     severity: str
+    code: str = "env-problem"  # "unresolved-reference" for a ConfigMap or key not found
 
 
 @dataclass(frozen=True)
@@ -334,8 +338,10 @@ class _Resolver:
 
     # -- bookkeeping --------------------------------------------------------
 
-    def problem(self, index: int | None, message: str, severity: str) -> None:
-        self.problems.append(Problem(index, message, severity))
+    def problem(
+        self, index: int | None, message: str, severity: str, code: str = "env-problem"
+    ) -> None:
+        self.problems.append(Problem(index, message, severity, code))
 
     def add_opaque(self, label: str, prefix: str, config_keys_only: bool) -> None:
         source = _Opaque(label, prefix, config_keys_only)
@@ -460,6 +466,7 @@ class _Resolver:
                 f"{where} imports ConfigMap {name!r}, which is not in the input; "
                 f"the variables it defines are unknown (optional: {str(optional).lower()})",
                 "warning",
+                _UNRESOLVED,
             )
             self.add_opaque(label, prefix, True)
             return
@@ -471,6 +478,7 @@ class _Resolver:
                     f"{where} imports ConfigMap {name!r}, which does not exist; "
                     "it is optional, so it adds nothing",
                     "info",
+                    _UNRESOLVED,
                 )
                 return
             self.problem(
@@ -478,6 +486,7 @@ class _Resolver:
                 f"{where} imports ConfigMap {name!r}, which does not exist and is not "
                 "optional: the pod would not start until it is created",
                 "error",
+                _UNRESOLVED,
             )
             self.add_opaque(label, prefix, True)
             return
@@ -672,7 +681,7 @@ class _Resolver:
                 f"it comes from ConfigMap {object_name!r} key {key!r}, "
                 f"which is not in the input ({optional_note})"
             )
-            self.problem(index, f"{where}: {reason}", "warning")
+            self.problem(index, f"{where}: {reason}", "warning", _UNRESOLVED)
             self.unknown(name, kind, index, reason)
             return
         data = self.config_maps[object_name]
@@ -703,11 +712,12 @@ class _Resolver:
                 index,
                 f"{where}: {missing}; the reference is optional, so this entry sets nothing",
                 "info",
+                _UNRESOLVED,
             )
             self.skip(name, kind, index, f"{missing} and the reference is optional")
             return
         reason = f"{missing} and the reference is not optional: the pod would not start"
-        self.problem(index, f"{where}: {reason}", "error")
+        self.problem(index, f"{where}: {reason}", "error", _UNRESOLVED)
         self.unknown(name, kind, index, reason)
 
     def result(self) -> ContainerEnv:

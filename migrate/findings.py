@@ -1,0 +1,118 @@
+"""The catalogue of finding IDs: the one list of everything ``migrate`` can report.
+
+This module owns the stable IDs, their usual severity and their one-line
+titles; ``docs/findings.md`` has one section per ID (a test keeps the two in
+step). Code raises findings only through :func:`finding`, so an ID that is
+not catalogued cannot reach a report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from migrate.model import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One finding ID: its usual severity and what it is about."""
+
+    id: str
+    severity: Severity
+    title: str
+
+
+_KINDS = (
+    # What an upgrade without care would break.
+    Kind("silent-revert", Severity.WARNING, "an upgrade without the overlay drops customised keys"),
+    Kind(
+        "vector-store-risk",
+        Severity.WARNING,
+        "the embedding model or dimension differs from the target chart's defaults",
+    ),
+    Kind(
+        "chart-default-hazard",
+        Severity.ERROR,
+        "an adopted chart default breaks what the pod used",
+    ),
+    Kind("drift-conflict", Severity.WARNING, "the chart and the env both changed one key"),
+    # The configuration itself.
+    Kind(
+        "vllm-auto-registration",
+        Severity.WARNING,
+        "the embedding model is served by a vLLM provider that registers its models itself",
+    ),
+    Kind(
+        "vector-provider-not-enabled",
+        Severity.WARNING,
+        "the default vector store provider is not enabled",
+    ),
+    Kind(
+        "embedding-provider-not-enabled",
+        Severity.ERROR,
+        "the default embedding model's provider is not enabled",
+    ),
+    Kind(
+        "legacy-placeholder",
+        Severity.WARNING,
+        "a placeholder of the old dialect stays literal text",
+    ),
+    # The env of the pod.
+    Kind(
+        "unused-variable",
+        Severity.WARNING,
+        "a migrated-looking variable that the template never reads",
+    ),
+    Kind(
+        "secret-variable",
+        Severity.WARNING,
+        "a migrated variable comes from a Secret and stays an env var",
+    ),
+    Kind(
+        "unresolved-reference",
+        Severity.WARNING,
+        "an env reference names a ConfigMap or key that is not in the input",
+    ),
+    Kind("value-not-inlined", Severity.WARNING, "a migrated variable stays an env var"),
+    Kind(
+        "env-not-in-overlay",
+        Severity.WARNING,
+        "a kept variable must still reach the pod, and the overlay cannot set it",
+    ),
+    Kind("env-problem", Severity.WARNING, "the container's env has an entry to look at"),
+    # After the migration.
+    Kind(
+        "no-rollout-trigger",
+        Severity.INFO,
+        "nothing restarts the pods when the ConfigMap changes",
+    ),
+    # Workloads that cannot be migrated.
+    Kind("workload-invalid", Severity.ERROR, "the workload is not a valid pod template"),
+    Kind(
+        "container-ambiguous",
+        Severity.ERROR,
+        "more than one container looks like Llama Stack",
+    ),
+    Kind(
+        "layout-conflict",
+        Severity.ERROR,
+        "the pod already uses the new layout's names or a run config of its own",
+    ),
+    Kind("self-check", Severity.ERROR, "a result failed its own check; nothing was written"),
+)
+
+CATALOGUE: dict[str, Kind] = {kind.id: kind for kind in _KINDS}
+
+
+def finding(id: str, message: str, severity: Severity | None = None) -> Finding:
+    """A finding of a catalogued kind; ``severity`` overrides the usual one."""
+    kind = CATALOGUE[id]
+    return Finding(id, severity or kind.severity, message)
+
+
+SEVERITY_ORDER = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+def at_least(severity: Severity, threshold: Severity) -> bool:
+    """Whether ``severity`` is ``threshold`` or worse."""
+    return SEVERITY_ORDER[severity] >= SEVERITY_ORDER[threshold]
