@@ -8,20 +8,18 @@ pipeline only inside commands, so ``migrate --help`` stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import Annotated, Any
 
 import typer
 
 from migrate import __version__
-from migrate.errors import EXIT_FINDINGS, EXIT_OK, MigrateError
+from migrate.errors import EXIT_FINDINGS, EXIT_OK, InputError, MigrateError
 
-if TYPE_CHECKING:
-    from migrate.model import Plan
-    from migrate.pipeline import Result
-
-EXIT_CODES = """Exit codes: 0 done; 1 a workload could not be migrated; 2 usage or
-unreadable input, or output that would be overwritten; 3 cluster access failed."""
+EXIT_CODES = """Exit codes (every command): 0 done, no finding at or above --fail-on;
+1 findings at or above --fail-on (default: error); 2 usage error, unreadable
+input, or output that would be overwritten; 3 cluster access failed."""
 
 app = typer.Typer(
     name="migrate",
@@ -50,6 +48,19 @@ def main_options(
     """Move Llama Stack deployments from VECTOR_STORE_* env vars to a runConfig ConfigMap."""
 
 
+_OUTPUT_HELP = (
+    "Report format: text, json, markdown or yaml (default: text, or from --report's suffix)."
+)
+_SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".yaml": "yaml"}
+_SUFFIX_FORMATS[".yml"] = "yaml"
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return value
+
+
 @app.command(epilog=EXIT_CODES)
 def convert(
     filenames: Annotated[
@@ -70,6 +81,16 @@ def convert(
             "--output-dir", "-d", metavar="DIR", help="Where to write <namespace>/<name>/."
         ),
     ] = Path("migrated"),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write no file; print what would be done.")
+    ] = False,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", metavar="FORMAT", help=_OUTPUT_HELP)
+    ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option("--report", metavar="FILE", help="Write the report to FILE, not stdout."),
+    ] = None,
     stdout: Annotated[
         bool,
         typer.Option("--stdout", help="Print the patched manifests and ConfigMaps; write no file."),
@@ -106,26 +127,113 @@ def convert(
             help="Pin keys whose chart defaults changed to what the pod ran before.",
         ),
     ] = False,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            metavar="ID",
+            help="Silence a finding: 'ID' or 'ID NAMESPACE/NAME' (glob). Repeatable.",
+        ),
+    ] = None,
+    ignore_file: Annotated[
+        Path | None,
+        typer.Option("--ignore-file", metavar="FILE", help="Ignore rules, one per line."),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 on findings of this severity or worse: error, warning, info, none.",
+        ),
+    ] = "error",
 ) -> None:
     """Convert manifest files offline: overlay, patched workload and ConfigMap per workload."""
+    _choice(output, _report_formats(), "--output")
+    _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
     try:
-        from migrate import output, pipeline, profile
+        from migrate import output as writer
+        from migrate import pipeline, profile, report
 
+        rules = _rules(ignore or [], ignore_file)
         chosen = profile.load(template=template, chart=chart, extra_vars=tuple(migrate_var or ()))
         documents = pipeline.load(filenames, recursive)
         result = pipeline.convert(documents, chosen, preserve_behavior=preserve_behavior)
         artifacts = [a for o in result.outcomes for a in o.artifacts]
+        files: dict[int, list[str]] = {}
+        if not stdout:
+            for index, outcome in enumerate(result.outcomes):
+                files[index] = [str(output_dir.joinpath(*a.path.parts)) for a in outcome.artifacts]
         if stdout:
-            manifests = [a.text for a in artifacts if a.path.name not in (pipeline.OVERLAY_FILE,)]
-            sys.stdout.write(_stream(manifests))
-            _summary(result, None, sys.stderr)
-        else:
-            output.write(output_dir, artifacts, force=force)
-            _summary(result, output_dir, sys.stdout)
+            manifests = [a.text for a in artifacts if a.path.name != pipeline.OVERLAY_FILE]
+            if not dry_run:
+                sys.stdout.write(_stream(manifests))
+        elif not dry_run:
+            writer.write(output_dir, artifacts, force=force)
+        options = report.Options(
+            command="convert",
+            dry_run=dry_run,
+            preserve_behavior=preserve_behavior,
+            fail_on=fail_on,
+            rules=tuple(rules),
+            output_dir=str(output_dir),
+            chart=str(chart) if chart is not None else None,
+        )
+        data = report.build(
+            result.outcomes,
+            result.documents,
+            options,
+            template_source=chosen.template_source,
+            chart_source=chosen.chart_source,
+            chart_defaults=chosen.chart_defaults,
+            files=files,
+        )
+        _emit(data, output, report_file, show=not stdout or dry_run)
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
-    raise typer.Exit(EXIT_FINDINGS if result.failed else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if data["summary"]["failed"] else EXIT_OK)
+
+
+def _report_formats() -> tuple[str, ...]:
+    return ("text", "json", "markdown", "yaml")
+
+
+def _rules(ignore: list[str], ignore_file: Path | None) -> list[Any]:
+    from migrate import report
+
+    rules = [report.parse_rule(text, f"--ignore {text!r}") for text in ignore]
+    if ignore_file is not None:
+        try:
+            text = ignore_file.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{ignore_file}: cannot read: {error}") from None
+        rules += report.read_rules(text, str(ignore_file))
+    return rules
+
+
+def _emit(
+    data: Mapping[str, Any], output: str | None, report_file: Path | None, *, show: bool
+) -> None:
+    """Payload to --report FILE or stdout; the one-line summary to stderr."""
+    from migrate import report
+
+    chosen = output or (
+        _SUFFIX_FORMATS.get(report_file.suffix.lower(), "text") if report_file else "text"
+    )
+    if report_file is not None:
+        from migrate.output import write_file
+
+        write_file(report_file, report.render(data, chosen))
+    elif show:
+        if chosen == "text" and sys.stdout.isatty():
+            from migrate.report.text import print_rich
+
+            print_rich(data, sys.stdout)
+        else:
+            sys.stdout.write(report.render(data, chosen))
+            sys.stdout.flush()
+    typer.echo(report.summary_line(data), err=True)
 
 
 def _stream(documents: list[str]) -> str:
@@ -141,67 +249,48 @@ def _stream(documents: list[str]) -> str:
     return "".join(parts)
 
 
-def _summary(result: Result, output_dir: Path | None, stream: TextIO) -> None:
-    from migrate.model import Classification, Status
+@app.command(epilog=EXIT_CODES)
+def mapping(
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            metavar="FILE",
+            help="The image's legacy run.yaml, if not the built-in one.",
+        ),
+    ] = None,
+    migrate_var: Annotated[
+        list[str] | None,
+        typer.Option("--migrate-var", metavar="GLOB", help="Also list these variables."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("-o", "--output", metavar="FORMAT", help="text, json, markdown or yaml.")
+    ] = "text",
+) -> None:
+    """Print the env var → runConfig key table derived from the template."""
+    _choice(output, _report_formats(), "--output")
+    try:
+        from migrate import mapping as table
+        from migrate import profile
 
-    lines: list[str] = []
-    for outcome in result.outcomes:
-        plan = outcome.plan
-        if plan.status is Status.NOT_LLAMA_STACK:
-            continue
-        lines.append(f"{plan.label}: {plan.status.value}")
-        if plan.status is Status.NEEDS_MIGRATION:
-            baked = [v.name for v in plan.variables if v.classification is Classification.MIGRATED]
-            kept = [v.name for v in plan.variables if v.classification is Classification.KEPT]
-            keys = sum(1 for _ in _overlay_leaves(plan.overlay))
-            lines.append(
-                f"  baked: {', '.join(baked) or 'none'}; overlay keys: {keys}"
-                + (f"; kept as env: {', '.join(kept)}" if kept else "")
-            )
-            adopted = [d for d in plan.drift if d.adopted]
-            if adopted:
-                from migrate.engine.evaluate import format_path
-
-                lines.append(
-                    "  chart defaults adopted: "
-                    + ", ".join(format_path(d.path) for d in adopted)
-                    + " (--preserve-behavior keeps the old values)"
-                )
-            if output_dir is not None:
-                folder = output_dir / plan.namespace / plan.name
-                lines.append(f"  wrote {folder}/")
-                lines.append(f"  next: {_next_step(plan, folder)}")
-            if not outcome.exact:
-                lines.append("  note: the manifest was re-serialised (layout not kept exactly)")
-        for finding in plan.findings:
-            lines.append(f"  {finding.severity.value}: {finding.message} [{finding.id}]")
-    workloads = [o for o in result.outcomes if o.plan.status is not Status.NOT_LLAMA_STACK]
-    migrated = len(result.by_status(Status.NEEDS_MIGRATION))
-    lines.append(
-        f"{result.documents} documents, {len(workloads)} Llama Stack workloads: "
-        f"{migrated} to migrate, {len(result.by_status(Status.ALREADY_MIGRATED))} already "
-        f"migrated, {len(result.by_status(Status.ERROR))} errors"
-    )
-    stream.write("\n".join(lines) + "\n")
+        chosen = profile.load(template=template, extra_vars=tuple(migrate_var or ()))
+        sys.stdout.write(table.render(table.build(chosen), output))
+    except MigrateError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None
 
 
-def _next_step(plan: Plan, folder: Path) -> str:
-    """The command that applies the result: helm for Helm-managed workloads, else kubectl."""
-    metadata = plan.document.data.get("metadata") or {}
-    annotations = metadata.get("annotations") or {}
-    release = annotations.get("meta.helm.sh/release-name")
-    if release:
-        return (
-            f"helm upgrade {release} <new chart> -n {plan.namespace} "
-            f"-f <your values> -f {folder}/values-overlay.yaml"
-        )
-    return f"kubectl apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
+@app.command(epilog=EXIT_CODES)
+def findings(
+    output: Annotated[
+        str, typer.Option("-o", "--output", metavar="FORMAT", help="text, json, markdown or yaml.")
+    ] = "text",
+) -> None:
+    """List every finding ID with its usual severity (docs/findings.md explains each)."""
+    _choice(output, _report_formats(), "--output")
+    from migrate.findings import CATALOGUE, render
 
-
-def _overlay_leaves(overlay: object) -> list[object]:
-    from migrate.engine.overlay import leaves
-
-    return list(leaves(overlay)) if overlay else []
+    sys.stdout.write(render(list(CATALOGUE.values()), output))
 
 
 def main() -> None:

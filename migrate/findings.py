@@ -116,3 +116,24 @@ SEVERITY_ORDER = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 def at_least(severity: Severity, threshold: Severity) -> bool:
     """Whether ``severity`` is ``threshold`` or worse."""
     return SEVERITY_ORDER[severity] >= SEVERITY_ORDER[threshold]
+
+
+def render(kinds: list[Kind], output: str) -> str:
+    """The catalogue as a table (text, markdown) or data (json, yaml)."""
+    rows = [{"id": k.id, "severity": k.severity.value, "title": k.title} for k in kinds]
+    if output == "json":
+        import json
+
+        return json.dumps(rows, indent=2) + "\n"
+    if output == "yaml":
+        from migrate.yamlio import dump_run_yaml
+
+        return dump_run_yaml(rows)
+    if output == "markdown":
+        lines = ["| ID | Severity | About |", "|---|---|---|"]
+        lines += [f"| [`{r['id']}`](#{r['id']}) | {r['severity']} | {r['title']} |" for r in rows]
+        return "\n".join(lines) + "\n"
+    width = max(len(r["id"]) for r in rows)
+    return "".join(
+        f"{r['id'].ljust(width)}  {r['severity'].ljust(7)}  {r['title']}\n" for r in rows
+    )

@@ -51,3 +51,13 @@ def _atomic_write(target: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_file(target: Path, text: str) -> None:
+    """Write one report file atomically; a report replaces the one of an earlier run."""
+    if target.exists() and not target.is_file():
+        raise OutputError(f"{target}: exists and is not a file")
+    try:
+        _atomic_write(target, text)
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write: {error.strerror}") from None

@@ -1,0 +1,301 @@
+"""The report of one run: plain data in a fixed shape, then text, JSON, Markdown or YAML.
+
+This package owns what a report says and in which order: per workload its
+status, env table, differences against the target defaults, chart-default
+drift, findings and next step, and the run's summary. :func:`build` makes
+the data (the shape is ``docs/report-schema.json``); the renderers only lay
+it out. Findings silenced with ``--ignore`` are counted, not shown.
+
+The report never holds an env value: variables appear by name and source;
+only run.yaml values (which never come from a Secret) are shown.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrate import __version__
+from migrate.engine import overlay
+from migrate.errors import InputError
+from migrate.findings import CATALOGUE, at_least
+from migrate.model import Finding, Plan, Severity, Status
+
+API_VERSION = "migrate/v1"
+KIND = "MigrationReport"
+FORMATS = ("text", "json", "markdown", "yaml")
+FAIL_ON = ("error", "warning", "info", "none")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Silence finding ``id`` (``*`` for all) on workloads matching ``scope``."""
+
+    id: str
+    scope: str = "*"  # glob on "namespace/name" or "Kind/namespace/name"
+    origin: str = "--ignore"
+
+    def matches(self, found: Finding, plan: Plan) -> bool:
+        if self.id != found.id:
+            return False
+        short = f"{plan.namespace}/{plan.name}"
+        return fnmatch.fnmatchcase(short, self.scope) or fnmatch.fnmatchcase(
+            f"{plan.kind}/{short}", self.scope
+        )
+
+
+def parse_rule(text: str, origin: str) -> Rule:
+    """One ``ID [SCOPE]`` rule; an ID that is not catalogued is a usage error."""
+    parts = text.split()
+    if not parts or len(parts) > 2:
+        raise InputError(f"{origin}: expected 'ID' or 'ID NAMESPACE/NAME', got {text!r}")
+    if parts[0] not in CATALOGUE:
+        raise InputError(
+            f"{origin}: unknown finding ID {parts[0]!r} (see `migrate findings` or "
+            "docs/findings.md)"
+        )
+    return Rule(parts[0], parts[1] if len(parts) == 2 else "*", origin)
+
+
+def read_rules(text: str, source: str) -> list[Rule]:
+    """The rules of an ignore file: one per line, ``#`` starts a comment."""
+    rules: list[Rule] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0].strip()
+        if content:
+            rules.append(parse_rule(content, f"{source}:{number}"))
+    return rules
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the run was asked for, as far as the report tells it."""
+
+    command: str = "convert"
+    dry_run: bool = False
+    preserve_behavior: bool = False
+    fail_on: str = "error"
+    rules: tuple[Rule, ...] = ()
+    output_dir: str = "migrated"
+    chart: str | None = None  # the --chart DIR, for the helm command line
+
+
+@dataclass
+class _Tally:
+    ignored: dict[str, int] = field(default_factory=dict)
+
+
+def build(
+    outcomes: Sequence[Any],
+    documents: int,
+    options: Options,
+    *,
+    template_source: str,
+    chart_source: str,
+    chart_defaults: Mapping[str, Any],
+    files: Mapping[int, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """The report as plain data (the shape of ``docs/report-schema.json``).
+
+    ``outcomes`` are the pipeline's (plan, artifacts) records; ``files`` maps
+    an outcome's position to the paths it wrote or would write.
+    """
+    tally = _Tally()
+    workloads = [
+        _workload(outcome.plan, options, tally, chart_defaults, (files or {}).get(index, ()))
+        for index, outcome in enumerate(outcomes)
+        if outcome.plan.status is not Status.NOT_LLAMA_STACK
+    ]
+    counts = {s.value: 0 for s in Severity}
+    for workload in workloads:
+        for found in workload["findings"]:
+            counts[found["severity"]] += 1
+    statuses = [w["status"] for w in workloads]
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "tool": {"name": "migrate", "version": __version__},
+        "command": options.command,
+        "dryRun": options.dry_run,
+        "profile": {"template": template_source, "chart": chart_source},
+        "options": {
+            "preserveBehavior": options.preserve_behavior,
+            "failOn": options.fail_on,
+            "ignore": [
+                rule.id if rule.scope == "*" else f"{rule.id} {rule.scope}"
+                for rule in options.rules
+            ],
+        },
+        "summary": {
+            "documents": documents,
+            "workloads": len(workloads),
+            "needsMigration": statuses.count(Status.NEEDS_MIGRATION.value),
+            "alreadyMigrated": statuses.count(Status.ALREADY_MIGRATED.value),
+            "errors": statuses.count(Status.ERROR.value),
+            "findings": {s.value: counts[s.value] for s in Severity},
+            "ignored": dict(sorted(tally.ignored.items())),
+            "failed": failed(counts, options.fail_on),
+        },
+        "workloads": workloads,
+    }
+
+
+def failed(counts: Mapping[str, int], fail_on: str) -> bool:
+    """Whether findings at or above ``fail_on`` were raised (exit code 1)."""
+    if fail_on == "none":
+        return False
+    threshold = Severity(fail_on)
+    return any(n and at_least(Severity(s), threshold) for s, n in counts.items())
+
+
+def _workload(
+    plan: Plan,
+    options: Options,
+    tally: _Tally,
+    chart_defaults: Mapping[str, Any],
+    files: Sequence[str],
+) -> dict[str, Any]:
+    shown: list[dict[str, Any]] = []
+    for found in plan.findings:
+        if any(rule.matches(found, plan) for rule in options.rules):
+            tally.ignored[found.id] = tally.ignored.get(found.id, 0) + 1
+            continue
+        shown.append({"id": found.id, "severity": found.severity.value, "message": found.message})
+    record: dict[str, Any] = {
+        "kind": plan.kind,
+        "namespace": plan.namespace,
+        "name": plan.name,
+        "source": str(plan.document.origin),
+        "status": plan.status.value,
+        "container": plan.container,
+        "helmRelease": helm_release(plan),
+        "variables": [
+            {
+                "name": v.name,
+                "source": v.source,
+                "classification": v.classification.value,
+                "keys": list(v.keys),
+                "removed": v.removed,
+                "reason": v.reason,
+            }
+            for v in plan.variables
+        ],
+        "differences": [],
+        "drift": [
+            {
+                "path": _dotted(d.path),
+                **_sides("before", d.before, "after", d.after),
+                "adopted": d.adopted,
+            }
+            for d in plan.drift
+        ],
+        "files": list(files),
+        "next": None,
+        "findings": shown,
+    }
+    if plan.status is Status.NEEDS_MIGRATION:
+        from migrate.report.diff import changes
+
+        record["differences"] = [
+            {"path": c.dotted, "change": c.change, **_sides("old", c.old, "new", c.new, c.change)}
+            for c in changes(chart_defaults, plan.run_config)
+        ]
+        record["next"] = next_step(plan, options)
+    return record
+
+
+def _sides(
+    old_key: str, old: Any, new_key: str, new: Any, change: str | None = None
+) -> dict[str, Any]:
+    sides: dict[str, Any] = {}
+    if change != "added" and old is not overlay.MISSING:
+        sides[old_key] = plain(old)
+    if change != "removed" and new is not overlay.MISSING:
+        sides[new_key] = plain(new)
+    return sides
+
+
+def plain(value: Any) -> Any:
+    """A run.yaml value as JSON can carry it: inf and nan become strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def _dotted(path: Any) -> str:
+    from migrate.engine.evaluate import format_path
+
+    return format_path(path)
+
+
+def helm_release(plan: Plan) -> str | None:
+    """The Helm release that manages the workload, from its metadata."""
+    metadata = plan.document.data.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return None
+    annotations = metadata.get("annotations")
+    labels = metadata.get("labels")
+    annotations = annotations if isinstance(annotations, Mapping) else {}
+    labels = labels if isinstance(labels, Mapping) else {}
+    release = annotations.get("meta.helm.sh/release-name")
+    if not release and labels.get("app.kubernetes.io/managed-by") == "Helm":
+        release = labels.get("app.kubernetes.io/instance")
+    return str(release) if release else None
+
+
+def next_step(plan: Plan, options: Options) -> str:
+    """The command that applies the result: helm for Helm-managed workloads, else kubectl."""
+    folder = f"{options.output_dir.rstrip('/')}/{plan.namespace}/{plan.name}"
+    release = helm_release(plan)
+    if release:
+        chart = options.chart or "<chart>"
+        return (
+            f"helm upgrade --install {release} {chart} -n {plan.namespace} "
+            f"-f {folder}/values-overlay.yaml"
+        )
+    return f"kubectl apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
+
+
+def summary_line(report: Mapping[str, Any]) -> str:
+    """The one line for stderr."""
+    s = report["summary"]
+    findings = s["findings"]
+    ignored = sum(s["ignored"].values())
+    text = (
+        f"{s['workloads']} Llama Stack workloads in {s['documents']} documents: "
+        f"{s['needsMigration']} to migrate, {s['alreadyMigrated']} already migrated, "
+        f"{s['errors']} errors; findings: {findings['error']} error, "
+        f"{findings['warning']} warning, {findings['info']} info"
+    )
+    if ignored:
+        text += f" ({ignored} ignored)"
+    if report["dryRun"]:
+        text += "; dry run: nothing written"
+    return text
+
+
+def render(report: Mapping[str, Any], output: str, *, terminal: bool = False) -> str:
+    """The report in one of FORMATS."""
+    if output == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    if output == "yaml":
+        from migrate.yamlio import dump_run_yaml
+
+        return dump_run_yaml(report)
+    if output == "markdown":
+        from migrate.report import markdown
+
+        return markdown.render(report)
+    if output == "text":
+        from migrate.report import text
+
+        return text.render(report, terminal=terminal)
+    raise ValueError(output)

@@ -1,0 +1,117 @@
+"""The Markdown report: a summary table, then one section per workload.
+
+This module owns the layout pasted into a pull request: GitHub-flavoured
+tables with pipes and line breaks escaped, commands in fenced blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from migrate.report.values import side
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "\\`")
+
+
+def _code(text: str) -> str:
+    body = text.replace("|", "\\|").replace("\n", " ")
+    return f"`` {body} ``" if "`" in body else f"`{body}`"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _count(workload: Mapping[str, Any]) -> str:
+    counts: dict[str, int] = {}
+    for found in workload["findings"]:
+        counts[found["severity"]] = counts.get(found["severity"], 0) + 1
+    parts = [f"{counts[s]} {s}" for s in ("error", "warning", "info") if s in counts]
+    return ", ".join(parts) or "none"
+
+
+def render(report: Mapping[str, Any]) -> str:
+    summary = report["summary"]
+    title = "Llama Stack runConfig migration" + (" (dry run)" if report["dryRun"] else "")
+    lines = [f"## {title}", ""]
+    findings = summary["findings"]
+    lines.append(
+        f"{summary['workloads']} Llama Stack workloads: {summary['needsMigration']} to migrate, "
+        f"{summary['alreadyMigrated']} already migrated, {summary['errors']} errors. "
+        f"Findings: {findings['error']} error, {findings['warning']} warning, "
+        f"{findings['info']} info."
+    )
+    lines.append("")
+    if not report["workloads"]:
+        return "\n".join(lines)
+    rows = [
+        [
+            _cell(f"{w['kind']} {w['namespace']}/{w['name']}"),
+            _cell(w["status"]),
+            str(len(w["differences"])),
+            _count(w),
+        ]
+        for w in report["workloads"]
+    ]
+    lines += _table(["Workload", "Status", "Keys set", "Findings"], rows)
+    for workload in report["workloads"]:
+        lines += ["", f"### {workload['kind']} {workload['namespace']}/{workload['name']}", ""]
+        facts = [f"Status: **{workload['status']}**", f"source {_code(workload['source'])}"]
+        if workload["container"]:
+            facts.append(f"container {_code(workload['container'])}")
+        if workload["helmRelease"]:
+            facts.append(f"Helm release {_code(workload['helmRelease'])}")
+        lines.append(" · ".join(facts))
+        if workload["findings"]:
+            lines += ["", "**Findings**", ""]
+            lines += _table(
+                ["Severity", "ID", "Message"],
+                [
+                    [f["severity"], _code(f["id"]), _cell(f["message"])]
+                    for f in workload["findings"]
+                ],
+            )
+        if workload["differences"]:
+            lines += ["", "**Differences from the chart defaults** (set by the overlay)", ""]
+            lines += _table(
+                ["Key", "Chart default", "This workload"],
+                [
+                    [_code(d["path"]), _cell(side(d, "old")), _cell(side(d, "new"))]
+                    for d in workload["differences"]
+                ],
+            )
+        if workload["drift"]:
+            adopted = all(d["adopted"] for d in workload["drift"])
+            what = "adopted" if adopted else "pinned to what the pod ran"
+            lines += ["", f"**Chart-default drift** ({what})", ""]
+            lines += _table(
+                ["Key", "Pod ran", "New chart"],
+                [
+                    [_code(d["path"]), _cell(side(d, "before")), _cell(side(d, "after"))]
+                    for d in workload["drift"]
+                ],
+            )
+        if workload["variables"]:
+            lines += ["", "<details><summary>Env</summary>", ""]
+            lines += _table(
+                ["Variable", "Source", "Classification", "runConfig keys"],
+                [
+                    [
+                        _code(v["name"]),
+                        _cell(v["source"]),
+                        _cell(v["classification"]),
+                        _cell(", ".join(v["keys"]) or "-"),
+                    ]
+                    for v in workload["variables"]
+                ],
+            )
+            lines += ["", "</details>"]
+        if workload["next"]:
+            lines += ["", "**Next step**", "", "```sh", workload["next"], "```"]
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,138 @@
+"""The text report: rich tables on a terminal, plain aligned text when piped.
+
+This module owns the layout a person reads in a shell. The plain layout is
+the stable one (golden tests pin it); the rich layout shows the same cells
+in tables and follows rich's own colour rules, NO_COLOR included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from migrate.report.values import side
+
+_DRIFT_ADOPTED = "chart-default drift, adopted (--preserve-behavior keeps what the pod ran)"
+_DRIFT_PINNED = "chart-default drift, pinned to what the pod ran (--preserve-behavior)"
+
+
+def _env_rows(workload: Mapping[str, Any]) -> list[list[str]]:
+    return [
+        [v["name"], v["source"], v["classification"], ", ".join(v["keys"]) or "-"]
+        for v in workload["variables"]
+    ]
+
+
+def _difference_rows(workload: Mapping[str, Any]) -> list[list[str]]:
+    return [[d["path"], side(d, "old"), side(d, "new")] for d in workload["differences"]]
+
+
+def _drift_rows(workload: Mapping[str, Any]) -> list[list[str]]:
+    return [[d["path"], side(d, "before"), side(d, "after")] for d in workload["drift"]]
+
+
+def _drift_title(workload: Mapping[str, Any]) -> str:
+    adopted = all(d["adopted"] for d in workload["drift"])
+    return _DRIFT_ADOPTED if adopted else _DRIFT_PINNED
+
+
+def _heading(workload: Mapping[str, Any]) -> str:
+    return f"{workload['kind']} {workload['namespace']}/{workload['name']}: {workload['status']}"
+
+
+def _facts(workload: Mapping[str, Any]) -> list[tuple[str, str]]:
+    facts = [("source", workload["source"])]
+    if workload["container"]:
+        facts.append(("container", workload["container"]))
+    if workload["helmRelease"]:
+        facts.append(("helm release", workload["helmRelease"]))
+    return facts
+
+
+def _table(rows: Sequence[Sequence[str]], header: Sequence[str], indent: str) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+        lines.append((indent + "  ".join(cells)).rstrip())
+    return lines
+
+
+def render(report: Mapping[str, Any], *, terminal: bool = False) -> str:
+    """The plain layout (``terminal`` is accepted for symmetry; see :func:`print_rich`)."""
+    lines: list[str] = []
+    for workload in report["workloads"]:
+        lines.append(_heading(workload))
+        lines += [f"  {name}: {value}" for name, value in _facts(workload)]
+        if workload["variables"]:
+            lines.append("  env:")
+            header = ["VARIABLE", "SOURCE", "CLASSIFICATION", "RUNCONFIG KEYS"]
+            lines += _table(_env_rows(workload), header, "    ")
+        if workload["differences"]:
+            lines.append("  differences from the chart defaults (set by values-overlay.yaml):")
+            lines += [f"    {p}: {old} -> {new}" for p, old, new in _difference_rows(workload)]
+        elif workload["status"] == "needs migration":
+            lines.append("  differences from the chart defaults: none")
+        if workload["drift"]:
+            lines.append(f"  {_drift_title(workload)}:")
+            lines += [f"    {p}: {old} -> {new}" for p, old, new in _drift_rows(workload)]
+        if workload["findings"]:
+            lines.append("  findings:")
+            lines += [
+                f"    {f['severity']}: {f['message']} [{f['id']}]" for f in workload["findings"]
+            ]
+        if workload["files"]:
+            verb = "would write" if report["dryRun"] else "wrote"
+            lines.append(f"  {verb}: {', '.join(workload['files'])}")
+        if workload["next"]:
+            lines.append(f"  next: {workload['next']}")
+        lines.append("")
+    if not report["workloads"]:
+        lines += ["no Llama Stack workloads found", ""]
+    return "\n".join(lines)
+
+
+def print_rich(report: Mapping[str, Any], stream: IO[str]) -> None:
+    """The same content as :func:`render`, in rich tables, for a terminal."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(file=stream, highlight=False)
+    severity_style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+    def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        grid = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+        for column in header:
+            grid.add_column(column, overflow="fold")
+        for row in rows:
+            grid.add_row(*(escape(cell) for cell in row))
+        console.print(grid)
+
+    for workload in report["workloads"]:
+        console.rule(escape(_heading(workload)), align="left")
+        for name, value in _facts(workload):
+            console.print(f"[dim]{name}:[/dim] {escape(value)}")
+        if workload["variables"]:
+            header = ["variable", "source", "classification", "runConfig keys"]
+            table("env", header, _env_rows(workload))
+        if workload["differences"]:
+            header = ["key", "chart default", "this workload"]
+            table("differences from the chart defaults", header, _difference_rows(workload))
+        if workload["drift"]:
+            header = ["key", "pod ran", "new chart"]
+            table(_drift_title(workload), header, _drift_rows(workload))
+        for found in workload["findings"]:
+            style = severity_style[found["severity"]]
+            console.print(
+                f"[{style}]{found['severity']}[/{style}] [dim]{found['id']}[/dim] "
+                f"{escape(found['message'])}"
+            )
+        if workload["files"]:
+            verb = "would write" if report["dryRun"] else "wrote"
+            console.print(f"[dim]{verb}:[/dim] {escape(', '.join(workload['files']))}")
+        if workload["next"]:
+            console.print(f"[bold]next:[/bold] {escape(workload['next'])}")
+        console.print()
+    if not report["workloads"]:
+        console.print("no Llama Stack workloads found")
