@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -188,7 +188,8 @@ def convert(
             chart_defaults=chosen.chart_defaults,
             files=files,
         )
-        _emit(data, output, report_file, show=not stdout or dry_run)
+        # With --stdout the manifests own stdout: the report goes to stderr.
+        _emit(data, output, report_file, stream=sys.stderr if stdout and not dry_run else None)
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
@@ -213,9 +214,13 @@ def _rules(ignore: list[str], ignore_file: Path | None) -> list[Any]:
 
 
 def _emit(
-    data: Mapping[str, Any], output: str | None, report_file: Path | None, *, show: bool
+    data: Mapping[str, Any],
+    output: str | None,
+    report_file: Path | None,
+    *,
+    stream: TextIO | None = None,
 ) -> None:
-    """Payload to --report FILE or stdout; the one-line summary to stderr."""
+    """Payload to --report FILE or ``stream`` (stdout); the one-line summary to stderr."""
     from migrate import report
 
     chosen = output or (
@@ -225,14 +230,15 @@ def _emit(
         from migrate.output import write_file
 
         write_file(report_file, report.render(data, chosen))
-    elif show:
-        if chosen == "text" and sys.stdout.isatty():
+    else:
+        target = stream or sys.stdout
+        if chosen == "text" and target.isatty():
             from migrate.report.text import print_rich
 
-            print_rich(data, sys.stdout)
+            print_rich(data, target)
         else:
-            sys.stdout.write(report.render(data, chosen))
-            sys.stdout.flush()
+            target.write(report.render(data, chosen))
+            target.flush()
     typer.echo(report.summary_line(data), err=True)
 
 

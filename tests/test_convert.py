@@ -67,7 +67,9 @@ def files(root: Path) -> dict[str, str]:
 
 
 def test_seed_example_gives_the_seed_overlay_and_nothing_more(tmp_path: Path) -> None:
-    run = migrate("convert", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path))
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path)
+    )
     assert run.returncode == 0, run.stderr
     folder = tmp_path / "research" / "llama-stack"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -83,7 +85,9 @@ def test_seed_example_gives_the_seed_overlay_and_nothing_more(tmp_path: Path) ->
 
 
 def test_defaults_give_no_overlay_keys(tmp_path: Path) -> None:
-    run = migrate("convert", "-f", str(DEMO / "defaults.yaml"), "-d", str(tmp_path))
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", str(DEMO / "defaults.yaml"), "-d", str(tmp_path)
+    )
     assert run.returncode == 0, run.stderr
     folder = tmp_path / "default" / "llama-stack"
     assert yaml.safe_load((folder / "values-overlay.yaml").read_text()) == {}
@@ -94,7 +98,15 @@ def test_defaults_give_no_overlay_keys(tmp_path: Path) -> None:
 
 def test_configmap_holds_the_chart_defaults_merged_with_the_overlay(tmp_path: Path) -> None:
     assert (
-        migrate("convert", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path)).returncode
+        migrate(
+            "convert",
+            "--fail-on",
+            "none",
+            "-f",
+            str(DEMO / "seed-example.yaml"),
+            "-d",
+            str(tmp_path),
+        ).returncode
         == 0
     )
     folder = tmp_path / "research" / "llama-stack"
@@ -120,7 +132,15 @@ def test_configmap_holds_the_chart_defaults_merged_with_the_overlay(tmp_path: Pa
 
 def test_patched_manifest_points_the_pod_at_the_configmap(tmp_path: Path) -> None:
     assert (
-        migrate("convert", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path)).returncode
+        migrate(
+            "convert",
+            "--fail-on",
+            "none",
+            "-f",
+            str(DEMO / "seed-example.yaml"),
+            "-d",
+            str(tmp_path),
+        ).returncode
         == 0
     )
     deployment = yaml.safe_load((tmp_path / "research/llama-stack/deployment.yaml").read_text())
@@ -141,10 +161,13 @@ def test_patched_manifest_points_the_pod_at_the_configmap(tmp_path: Path) -> Non
 
 def test_converting_converted_output_changes_nothing(tmp_path: Path) -> None:
     first = tmp_path / "first"
-    assert migrate("convert", "-R", "-f", str(DEMO), "-d", str(first)).returncode == 0
+    assert (
+        migrate("convert", "--fail-on", "none", "-R", "-f", str(DEMO), "-d", str(first)).returncode
+        == 0
+    )
     before = files(first)
     second = tmp_path / "second"
-    run = migrate("convert", "-R", "-f", str(first), "-d", str(second))
+    run = migrate("convert", "--fail-on", "none", "-R", "-f", str(first), "-d", str(second))
     assert run.returncode == 0, run.stderr
     assert not second.exists()
     assert files(first) == before
@@ -156,7 +179,17 @@ def test_converting_converted_output_changes_nothing(tmp_path: Path) -> None:
 
 def test_stdout_prints_manifests_and_writes_nothing(tmp_path: Path) -> None:
     text = (DEMO / "seed-example.yaml").read_text()
-    run = migrate("convert", "-f", "-", "--stdout", "-d", str(tmp_path / "out"), stdin=text)
+    run = migrate(
+        "convert",
+        "--fail-on",
+        "none",
+        "-f",
+        "-",
+        "--stdout",
+        "-d",
+        str(tmp_path / "out"),
+        stdin=text,
+    )
     assert run.returncode == 0, run.stderr
     documents = list(yaml.safe_load_all(run.stdout))
     assert [d["kind"] for d in documents] == ["ConfigMap", "Deployment"]
@@ -168,13 +201,22 @@ def test_existing_output_is_not_overwritten_without_force(tmp_path: Path) -> Non
     target = tmp_path / "research" / "llama-stack" / "configmap.yaml"
     target.parent.mkdir(parents=True)
     target.write_text("mine\n")
-    run = migrate("convert", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path))
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path)
+    )
     assert run.returncode == 2
     assert "--force" in run.stderr and "Traceback" not in run.stderr
     assert target.read_text() == "mine\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["configmap.yaml"]
     forced = migrate(
-        "convert", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path), "--force"
+        "convert",
+        "--fail-on",
+        "none",
+        "-f",
+        str(DEMO / "seed-example.yaml"),
+        "-d",
+        str(tmp_path),
+        "--force",
     )
     assert forced.returncode == 0
     assert target.read_text().startswith("apiVersion: v1")
@@ -183,7 +225,7 @@ def test_existing_output_is_not_overwritten_without_force(tmp_path: Path) -> Non
 def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: ConfigMap\n---\nkind: Deployment\nmetadata: {name: x\n")
-    run = migrate("convert", "-f", str(bad), "-d", str(tmp_path / "out"))
+    run = migrate("convert", "--fail-on", "none", "-f", str(bad), "-d", str(tmp_path / "out"))
     assert run.returncode == 2
     assert f"{bad}:6:1: invalid YAML:" in run.stderr and "',' or '}'" in run.stderr
     assert "flow mapping at line 5, column 11" in run.stderr
@@ -192,7 +234,9 @@ def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_secret_sourced_variable_stays_and_its_keys_read_it(tmp_path: Path) -> None:
-    run = migrate("convert", "-f", str(DEMO / "team-config.yaml"), "-d", str(tmp_path))
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", str(DEMO / "team-config.yaml"), "-d", str(tmp_path)
+    )
     assert run.returncode == 0, run.stderr
     folder = tmp_path / "search" / "assistant"
     overlay = yaml.safe_load((folder / "values-overlay.yaml").read_text())
@@ -216,7 +260,9 @@ def test_list_and_helm_template_inputs(tmp_path: Path) -> None:
         release="prod",
         namespace="ai",
     )
-    run = migrate("convert", "-f", "-", "-d", str(tmp_path / "helm"), stdin=rendered)
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", "-", "-d", str(tmp_path / "helm"), stdin=rendered
+    )
     assert run.returncode == 0, run.stderr
     overlay = yaml.safe_load(
         (tmp_path / "helm/ai/prod-llama-stack/values-overlay.yaml").read_text()
@@ -225,7 +271,9 @@ def test_list_and_helm_template_inputs(tmp_path: Path) -> None:
 
     items = [yaml.safe_load((DEMO / n).read_text()) for n in ("seed-example.yaml", "defaults.yaml")]
     listing = yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}, sort_keys=False)
-    run = migrate("convert", "-f", "-", "-d", str(tmp_path / "list"), stdin=listing)
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", "-", "-d", str(tmp_path / "list"), stdin=listing
+    )
     assert run.returncode == 0, run.stderr
     listed = files(tmp_path / "list")
     assert sorted(listed) == sorted(
@@ -239,7 +287,7 @@ def test_list_and_helm_template_inputs(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fixture", sorted(p.name for p in MANIFESTS.rglob("*.yaml")))
 def test_patched_manifests_pass_strict_schema_validation(tmp_path: Path, fixture: str) -> None:
     (source,) = MANIFESTS.rglob(fixture)
-    run = migrate("convert", "-f", str(source), "-d", str(tmp_path))
+    run = migrate("convert", "--fail-on", "none", "-f", str(source), "-d", str(tmp_path))
     assert run.returncode == 0, run.stderr
     outputs = [p for p in tmp_path.rglob("*.yaml") if p.name != "values-overlay.yaml"]
     for path in outputs:
@@ -249,7 +297,7 @@ def test_patched_manifests_pass_strict_schema_validation(tmp_path: Path, fixture
 
 def test_untouched_lines_stay_byte_identical(tmp_path: Path) -> None:
     source = MANIFESTS / "commented.yaml"
-    run = migrate("convert", "-f", str(source), "-d", str(tmp_path))
+    run = migrate("convert", "--fail-on", "none", "-f", str(source), "-d", str(tmp_path))
     assert run.returncode == 0, run.stderr
     (patched_path,) = tmp_path.rglob("deployment.yaml")
     original = source.read_text().splitlines(keepends=True)
@@ -278,9 +326,11 @@ def test_preserve_behavior_pins_the_inference_providers_as_the_pod_ran_them(
     tmp_path: Path,
 ) -> None:
     seed = str(DEMO / "seed-example.yaml")
-    adopted = migrate("convert", "-f", seed, "-d", str(tmp_path / "a"))
+    adopted = migrate("convert", "--fail-on", "none", "-f", seed, "-d", str(tmp_path / "a"))
     assert "[chart-default-hazard]" in adopted.stdout and "VLLM_URL is set" in adopted.stdout
-    run = migrate("convert", "-f", seed, "-d", str(tmp_path / "p"), "--preserve-behavior")
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", seed, "-d", str(tmp_path / "p"), "--preserve-behavior"
+    )
     assert run.returncode == 0, run.stderr
     assert "[chart-default-hazard]" not in run.stdout
     overlay = yaml.safe_load((tmp_path / "p/research/llama-stack/values-overlay.yaml").read_text())
@@ -293,9 +343,12 @@ def test_preserve_behavior_pins_the_inference_providers_as_the_pod_ran_them(
 
 
 def test_pods_without_vllm_get_no_hazard_warning(tmp_path: Path) -> None:
-    run = migrate("convert", "-f", str(DEMO / "defaults.yaml"), "-d", str(tmp_path))
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", str(DEMO / "defaults.yaml"), "-d", str(tmp_path)
+    )
     assert run.returncode == 0, run.stderr
-    assert "chart defaults adopted: providers.inference[0].config.allowed_models" in run.stdout
+    assert "chart-default drift, adopted" in run.stdout
+    assert "providers.inference[0].config.allowed_models: (absent) -> []" in run.stdout
     assert "[chart-default-hazard]" not in run.stdout
 
 
@@ -315,7 +368,7 @@ def test_help_does_not_import_the_kubernetes_client() -> None:
 
 
 def test_stdout_stream_keeps_one_document_per_object() -> None:
-    run = migrate("convert", "-R", "-f", str(MANIFESTS), "--stdout")
+    run = migrate("convert", "--fail-on", "none", "-R", "-f", str(MANIFESTS), "--stdout")
     assert run.returncode == 0, run.stderr
     kinds = [d["kind"] for d in yaml.safe_load_all(run.stdout)]
     assert kinds == ["ConfigMap", "Deployment"] * 3 + ["ConfigMap", "StatefulSet"]
@@ -326,7 +379,7 @@ def test_json_input_stays_json(tmp_path: Path) -> None:
     source.write_text(
         json.dumps(yaml.safe_load((DEMO / "seed-example.yaml").read_text()), indent=2)
     )
-    run = migrate("convert", "-f", str(source), "-d", str(tmp_path / "out"))
+    run = migrate("convert", "--fail-on", "none", "-f", str(source), "-d", str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr
     patched = json.loads((tmp_path / "out/research/llama-stack/deployment.yaml").read_text())
     env = patched["spec"]["template"]["spec"]["containers"][0]["env"]
@@ -337,7 +390,7 @@ def test_json_input_stays_json(tmp_path: Path) -> None:
 def test_duplicate_keys_are_refused_with_both_lines(tmp_path: Path) -> None:
     bad = tmp_path / "dup.yaml"
     bad.write_text("# header\napiVersion: apps/v1\nkind: Deployment\nkind: StatefulSet\n")
-    run = migrate("convert", "-f", str(bad), "-d", str(tmp_path / "out"))
+    run = migrate("convert", "--fail-on", "none", "-f", str(bad), "-d", str(tmp_path / "out"))
     assert run.returncode == 2
     assert f"{bad}:4:1: invalid YAML: found duplicate key 'kind' (first at line 3)" in run.stderr
     assert "Traceback" not in run.stderr

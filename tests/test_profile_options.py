@@ -19,6 +19,8 @@ def overlay_of(root: Path, namespace: str, name: str) -> object:
 def test_chart_defaults_come_from_the_given_chart(tmp_path: Path) -> None:
     same = migrate(
         "convert",
+        "--fail-on",
+        "none",
         "-f",
         str(DEMO / "seed-example.yaml"),
         "-d",
@@ -38,6 +40,8 @@ def test_chart_defaults_come_from_the_given_chart(tmp_path: Path) -> None:
     )
     run = migrate(
         "convert",
+        "--fail-on",
+        "none",
         "-f",
         str(DEMO / "seed-example.yaml"),
         "-d",
@@ -52,6 +56,8 @@ def test_chart_defaults_come_from_the_given_chart(tmp_path: Path) -> None:
     # The pod at defaults ran faiss; the chart moved to milvus: that is named as drift.
     at_defaults = migrate(
         "convert",
+        "--fail-on",
+        "none",
         "-f",
         str(DEMO / "defaults.yaml"),
         "-d",
@@ -65,7 +71,14 @@ def test_chart_defaults_come_from_the_given_chart(tmp_path: Path) -> None:
 def test_a_chart_without_run_config_is_refused(tmp_path: Path) -> None:
     (tmp_path / "values.yaml").write_text("replicaCount: 1\n")
     run = migrate(
-        "convert", "-f", str(DEMO / "defaults.yaml"), "--chart", str(tmp_path), "--stdout"
+        "convert",
+        "--fail-on",
+        "none",
+        "-f",
+        str(DEMO / "defaults.yaml"),
+        "--chart",
+        str(tmp_path),
+        "--stdout",
     )
     assert run.returncode == 2
     assert (
@@ -88,7 +101,15 @@ def test_own_template_drives_the_mapping(tmp_path: Path) -> None:
         .replace("value: faiss", "value: qdrant")
     )
     run = migrate(
-        "convert", "-f", str(manifest), "-d", str(tmp_path / "out"), "--template", str(path)
+        "convert",
+        "--fail-on",
+        "none",
+        "-f",
+        str(manifest),
+        "-d",
+        str(tmp_path / "out"),
+        "--template",
+        str(path),
     )
     assert run.returncode == 0, run.stderr
     overlay = overlay_of(tmp_path / "out", "default", "llama-stack")
@@ -98,7 +119,16 @@ def test_own_template_drives_the_mapping(tmp_path: Path) -> None:
 def test_a_template_that_is_not_a_run_yaml_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "run.yaml"
     path.write_text("- just\n- a list\n")
-    run = migrate("convert", "-f", str(DEMO / "defaults.yaml"), "--template", str(path), "--stdout")
+    run = migrate(
+        "convert",
+        "--fail-on",
+        "none",
+        "-f",
+        str(DEMO / "defaults.yaml"),
+        "--template",
+        str(path),
+        "--stdout",
+    )
     assert run.returncode == 2
     assert f"{path}:1: not a Llama Stack run.yaml" in run.stderr
 
@@ -106,6 +136,8 @@ def test_a_template_that_is_not_a_run_yaml_is_refused(tmp_path: Path) -> None:
 def test_migrate_var_widens_the_baked_set(tmp_path: Path) -> None:
     run = migrate(
         "convert",
+        "--fail-on",
+        "none",
         "-f",
         str(DEMO / "seed-example.yaml"),
         "-d",
@@ -158,7 +190,16 @@ def test_legacy_dialect_in_a_template_is_reported(tmp_path: Path) -> None:
     template["server"]["port"] = "${env.LLAMA_STACK_PORT:8321}"
     path = tmp_path / "run.yaml"
     path.write_text(yaml.safe_dump(template, sort_keys=False))
-    run = migrate("convert", "-f", str(DEMO / "defaults.yaml"), "--template", str(path), "--stdout")
+    run = migrate(
+        "convert",
+        "--fail-on",
+        "none",
+        "-f",
+        str(DEMO / "defaults.yaml"),
+        "--template",
+        str(path),
+        "--stdout",
+    )
     assert run.returncode == 0, run.stderr
     assert (
         "server.port: ${env.LLAMA_STACK_PORT:8321} is the pre-0.2.13 placeholder dialect"
@@ -187,7 +228,7 @@ spec:
             - {name: VECTOR_STORE_EMBEDDING_PROVIDER, value: "~/models"}
 """
     )
-    run = migrate("convert", "-f", str(path), "-d", str(tmp_path / "out"))
+    run = migrate("convert", "--fail-on", "none", "-f", str(path), "-d", str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr
     assert "VECTOR_STORE_EMBEDDING_MODEL stays an env var" in run.stdout
     assert "contains '${env.'" in run.stdout
@@ -210,7 +251,9 @@ def test_names_that_are_not_kubernetes_names_never_reach_the_file_system(tmp_pat
     hostile = (
         (DEMO / "defaults.yaml").read_text().replace("name: llama-stack\n", "name: ../../x\n", 1)
     )
-    run = migrate("convert", "-f", "-", "-d", str(tmp_path / "out"), stdin=hostile)
+    run = migrate(
+        "convert", "--fail-on", "none", "-f", "-", "-d", str(tmp_path / "out"), stdin=hostile
+    )
     assert run.returncode == 2
     assert "metadata.name '../../x' is not a valid Kubernetes object name" in run.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "x").exists()
