@@ -163,7 +163,10 @@ class Embedding:
         return UNKNOWN not in (self.provider, self.model, self.dimension)
 
     def __str__(self) -> str:
-        return f"{_show(self.provider)}/{_show(self.model)} (dimension {_show(self.dimension)})"
+        return (
+            f"{_show(self.model)} from provider {_show(self.provider)} "
+            f"(dimension {_show(self.dimension)})"
+        )
 
 
 def embedding(config: Any, environment: kube_env.ContainerEnv, home: str | None) -> Embedding:

@@ -1,8 +1,8 @@
 """The project's error families and the exit code each one maps to.
 
-Exit codes are the same for every command: 0 done; 1 a workload could not be
-migrated (an error finding); 2 usage or unreadable input; 3 cluster access
-failed. Only ``cli`` turns these errors into exit codes.
+Exit codes are the same for every command: 0 done; 1 findings at or above
+``--fail-on``; 2 usage or unreadable input; 3 cluster access failed. Only
+``cli`` turns these errors into exit codes (docs/exit-codes.md).
 """
 
 from __future__ import annotations

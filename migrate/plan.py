@@ -61,6 +61,9 @@ def plan(
     if isinstance(chosen, str):
         return _error(document, namespace, "container-ambiguous", chosen)
     index, container = chosen
+    shape = _shape_problem(pod, container)
+    if shape:
+        return _error(document, namespace, "workload-invalid", shape)
     name = str(container.get("name", f"#{index}"))
     container_path: Path = (*_POD_SPEC, "containers", index)
     environment = kube_env.resolve(
@@ -75,12 +78,21 @@ def plan(
     if state is not None:
         return _error(document, namespace, "layout-conflict", state, container=name)
 
-    findings = [
+    findings = []
+    run_config_var = environment.get(profile.env_name)
+    if _only_possibly_set(run_config_var):
+        findings.append(
+            finding(
+                "env-problem",
+                f"container {name}: {profile.env_name} is {run_config_var.reason}; taken as "
+                f"unset, as the pod's own run.yaml path would be explicit. The migration adds "
+                f"an explicit {profile.env_name}, which takes precedence over envFrom",
+            )
+        )
+    findings += [
         finding(
             problem.code,
-            f"container {name}, env[{problem.env_index}]: {problem.message}"
-            if problem.env_index is not None
-            else f"container {name}: {problem.message}",
+            f"container {name}: {problem.message}",
             Severity(problem.severity),
         )
         for problem in environment.problems
@@ -308,6 +320,20 @@ def _error(
     )
 
 
+def _shape_problem(pod: Mapping[str, Any], container: Mapping[str, Any]) -> str | None:
+    """Why the API server would reject the lists the migration edits, if it would."""
+    for where, owner, key in (
+        ("spec.template.spec", pod, "volumes"),
+        ("the Llama Stack container", container, "volumeMounts"),
+        ("the Llama Stack container", container, "env"),
+        ("the Llama Stack container", container, "envFrom"),
+    ):
+        value = owner.get(key)
+        if value is not None and not isinstance(value, list):
+            return f"{where}: {key} is a {type(value).__name__}, not a list"
+    return None
+
+
 def _image_repository(image: str) -> str:
     repository = image.split("@", 1)[0]
     slash = repository.rfind("/")
@@ -368,7 +394,9 @@ def _existing_layout(
         if isinstance(v, Mapping)
     ]
     run_config = environment.get(profile.env_name)
-    if run_config.state is not kube_env.State.UNSET:
+    if _only_possibly_set(run_config):
+        run_config = environment.vars.get(profile.env_name) or run_config
+    if run_config.state is not kube_env.State.UNSET and not _only_possibly_set(run_config):
         if (
             run_config.state is kube_env.State.KNOWN
             and run_config.value == profile.run_config_path
@@ -389,6 +417,15 @@ def _existing_layout(
     if profile.volume_name in volume_names:
         return f"the pod already has a volume named {profile.volume_name}"
     return None
+
+
+def _only_possibly_set(var: kube_env.EnvVar) -> bool:
+    """Unknown only because an envFrom source we cannot list might define it."""
+    return (
+        var.state is kube_env.State.UNKNOWN
+        and var.env_index is None
+        and var.source == kube_env.SOURCE_NONE
+    )
 
 
 def _unfit_for_helm(

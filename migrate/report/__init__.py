@@ -264,13 +264,18 @@ def next_step(plan: Plan, options: Options) -> str:
     return f"kubectl apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def summary_line(report: Mapping[str, Any]) -> str:
     """The one line for stderr."""
     s = report["summary"]
     findings = s["findings"]
     ignored = sum(s["ignored"].values())
     text = (
-        f"{s['workloads']} Llama Stack workloads in {s['documents']} documents: "
+        f"{plural(s['workloads'], 'Llama Stack workload')} in "
+        f"{plural(s['documents'], 'document')}: "
         f"{s['needsMigration']} to migrate, {s['alreadyMigrated']} already migrated, "
         f"{s['errors']} errors; findings: {findings['error']} error, "
         f"{findings['warning']} warning, {findings['info']} info"

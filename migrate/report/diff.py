@@ -54,6 +54,10 @@ def changes(old: Any, new: Any) -> list[Change]:
             raise ValueError(f"unexpected difference of type {report_type}")
         for item in items:
             path: Path = tuple(item.path(output_format="list"))
+            if kind == CHANGED and isinstance(item.t1, Mapping) and isinstance(item.t2, Mapping):
+                # deepdiff replaces an empty mapping whole; report it key by key.
+                found += _by_key(path, item.t1, item.t2)
+                continue
             found.append(
                 Change(
                     path,
@@ -65,6 +69,18 @@ def changes(old: Any, new: Any) -> list[Change]:
     order = {path: index for index, path in enumerate(_paths(new))}
     order.update({p: len(order) + i for i, p in enumerate(_paths(old)) if p not in order})
     return sorted(found, key=lambda c: (order.get(c.path, len(order)), c.dotted))
+
+
+def _by_key(path: Path, old: Mapping[Any, Any], new: Mapping[Any, Any]) -> list[Change]:
+    found = [Change((*path, key), REMOVED, old=old[key]) for key in old if key not in new]
+    found += [Change((*path, key), ADDED, new=new[key]) for key in new if key not in old]
+    for key in old:
+        if key in new:
+            found += [
+                Change((*path, key, *c.path), c.change, c.old, c.new)
+                for c in changes(old[key], new[key])
+            ]
+    return found
 
 
 def _paths(tree: Any, path: Path = ()) -> Iterator[Path]:

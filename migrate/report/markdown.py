@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from migrate.report import plural
 from migrate.report.values import side
 
 
@@ -41,7 +42,8 @@ def render(report: Mapping[str, Any]) -> str:
     lines = [f"## {title}", ""]
     findings = summary["findings"]
     lines.append(
-        f"{summary['workloads']} Llama Stack workloads: {summary['needsMigration']} to migrate, "
+        f"{plural(summary['workloads'], 'Llama Stack workload')}: "
+        f"{summary['needsMigration']} to migrate, "
         f"{summary['alreadyMigrated']} already migrated, {summary['errors']} errors. "
         f"Findings: {findings['error']} error, {findings['warning']} warning, "
         f"{findings['info']} info."

@@ -1,0 +1,80 @@
+"""The report's change model: deepdiff's findings, as dotted paths, old → new."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migrate.engine.evaluate import Path
+from migrate.report.diff import ADDED, CHANGED, REMOVED, Change, changes
+from migrate.yamlio import same
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([0.0, 1.0, 768.0, 1.5]),
+    st.sampled_from(["", "768", "faiss", "milvus", "true", "a.b", "x y"]),
+)
+_keys = st.sampled_from(["a", "b", "c", "model_id", "with.dot", "0"])
+_trees = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.dictionaries(_keys, inner, max_size=4) | st.lists(inner, min_size=0, max_size=3)
+    ),
+    max_leaves=12,
+)
+_roots = st.dictionaries(_keys, _trees, max_size=4)
+
+
+def _apply(tree: Any, found: list[Change]) -> Any:
+    tree = copy.deepcopy(tree)
+    # Removals from lists go last to first, so earlier indices stay valid.
+    removals = sorted((c for c in found if c.change == REMOVED), key=lambda c: c.path, reverse=True)
+    for change in [c for c in found if c.change != REMOVED] + removals:
+        parent = _at(tree, change.path[:-1])
+        key = change.path[-1]
+        if change.change == REMOVED:
+            del parent[key]
+        elif isinstance(parent, list) and change.change == ADDED and key == len(parent):
+            parent.append(change.new)
+        else:
+            parent[key] = change.new
+    return tree
+
+
+def _at(tree: Any, path: Path) -> Any:
+    for part in path:
+        tree = tree[part]
+    return tree
+
+
+@settings(max_examples=300, deadline=None)
+@given(_roots, _roots)
+def test_changes_rebuild_the_new_tree_from_the_old(
+    old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    found = changes(old, new)
+    assert same(_apply(old, found), new)
+    assert (not found) == same(old, new)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_roots)
+def test_a_tree_has_no_changes_against_itself(tree: dict[str, Any]) -> None:
+    assert changes(tree, copy.deepcopy(tree)) == []
+
+
+def test_types_count_and_paths_are_dotted_in_document_order() -> None:
+    old = {"registered_resources": {"models": [{"metadata": {"embedding_dimension": 768}}]}}
+    new = {
+        "vector_stores": {"default_provider_id": "milvus"},
+        "registered_resources": {"models": [{"metadata": {"embedding_dimension": "768"}}]},
+    }
+    assert [(c.dotted, c.change, c.old, c.new) for c in changes(old, new)] == [
+        ("vector_stores", ADDED, None, {"default_provider_id": "milvus"}),
+        ("registered_resources.models[0].metadata.embedding_dimension", CHANGED, 768, "768"),
+    ]

@@ -1,0 +1,112 @@
+"""Layout details of the text and Markdown reports that golden files do not pin."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate import pipeline, profile, report
+from migrate.report import markdown, text
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "fixtures" / "manifests" / "demo" / "seed-example.yaml"
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as rich asks."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _coloured(out: str) -> bool:
+    return any(f"\x1b[{n}m" in out or f";{n}m" in out for n in range(31, 37))
+
+
+def seed_report(**options: Any) -> dict[str, Any]:
+    chosen = profile.load()
+    result = pipeline.convert(pipeline.load([str(SEED)], False), chosen)
+    return report.build(
+        result.outcomes,
+        result.documents,
+        report.Options(**options),
+        template_source=chosen.template_source,
+        chart_source=chosen.chart_source,
+        chart_defaults=chosen.chart_defaults,
+    )
+
+
+def test_rich_tables_on_a_terminal_carry_the_plain_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    stream = Terminal()
+    text.print_rich(seed_report(), stream)
+    out = stream.getvalue()
+    assert "\x1b[" in out and _coloured(out)  # colour on a terminal
+    plain = text.render(seed_report())
+    for cell in ("VECTOR_STORE_DEFAULT_PROVIDER", "vector_stores.default_provider_id", "milvus"):
+        assert cell in plain and cell in out
+    assert "chart-default-hazard" in out
+
+
+def test_no_color_is_honoured_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    stream = Terminal()
+    text.print_rich(seed_report(), stream)
+    out = stream.getvalue()
+    assert "VECTOR_STORE_DEFAULT_PROVIDER" in out
+    # Colour codes are gone (rich may still use bold/dim attributes).
+    assert not _coloured(out)
+
+
+def test_piped_text_output_has_no_escape_codes() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "migrate", "convert", "-f", str(SEED), "--dry-run"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "NO_COLOR"},
+        timeout=60,
+    )
+    assert "\x1b" not in run.stdout + run.stderr
+    assert run.stdout.startswith("Deployment research/llama-stack: needs migration\n")
+
+
+def test_markdown_escapes_pipes_and_keeps_one_row_per_line() -> None:
+    data = seed_report()
+    data["workloads"][0]["findings"][0]["message"] = "a | b\nc"
+    rendered = markdown.render(data)
+    assert "a \\| b c" in rendered
+    for line in rendered.splitlines():
+        if line.startswith("|"):
+            assert line.endswith("|")
+
+
+def test_values_that_read_as_other_types_are_quoted_in_text() -> None:
+    data = seed_report()
+    data["workloads"][0]["differences"] = [
+        {"path": "a", "change": "changed", "old": "768", "new": 768},
+        {"path": "b", "change": "changed", "old": "", "new": None},
+        {"path": "c", "change": "added", "new": "yes"},
+    ]
+    rendered = text.render(data)
+    assert '    a: "768" -> 768\n' in rendered
+    assert '    b: "" -> null\n' in rendered
+    assert '    c: (absent) -> "yes"\n' in rendered
+
+
+def test_dry_run_says_would_write_and_a_real_run_says_wrote() -> None:
+    dry = text.render({**seed_report(dry_run=True), "workloads": []})
+    assert dry == "no Llama Stack workloads found\n"
+    data = seed_report(dry_run=True)
+    data["workloads"][0]["files"] = ["out/x.yaml"]
+    assert "  would write: out/x.yaml\n" in text.render(data)
+    data["dryRun"] = False
+    assert "  wrote: out/x.yaml\n" in text.render(data)

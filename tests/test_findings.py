@@ -1,0 +1,209 @@
+"""Every finding ID has a fixture pair: ``raises.yaml`` raises it, ``clean.yaml`` does not.
+
+``fixtures/findings/<id>/raises.yaml`` is a small manifest that raises the
+finding; ``clean.yaml`` is the smallest change of it that removes the cause,
+so the pair shows the boundary. Extra arguments (a chart, a template,
+``--preserve-behavior``) come from ``<id>/options``, one per line, or from
+``<id>/<stem>.options`` where one file of the pair needs its own.
+
+Each case runs ``migrate convert --dry-run -o json`` in a subprocess, as a
+user runs it. The three runs of one ID (raises, clean, raises with
+``--ignore``) start together on a small thread pool and are awaited on use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from migrate.findings import CATALOGUE
+
+ROOT = Path(__file__).resolve().parents[1]
+FINDINGS = ROOT / "fixtures" / "findings"
+
+# IDs that no honest input raises, with the reason; such an ID has a README in
+# its directory instead of a fixture pair. Only self-check (an internal check
+# that failed) may ever be listed here.
+NOT_RAISABLE: dict[str, str] = {}
+
+# Fixtures the API server would reject, with the reason; every other manifest
+# here is valid Kubernetes, so each finding is shown on input a cluster accepts.
+INVALID_ON_PURPOSE = {
+    "workload-invalid/raises.yaml": "its container is a mapping, not a list item",
+}
+
+Completed = subprocess.CompletedProcess[str]
+
+
+def _params(stems: str) -> list[Any]:
+    """The catalogued IDs; the ones listed in NOT_RAISABLE are skipped with their reason."""
+    return [
+        pytest.param(
+            finding_id,
+            marks=[pytest.mark.skip(reason=f"{stems}: {NOT_RAISABLE[finding_id]}")]
+            if finding_id in NOT_RAISABLE
+            else [],
+        )
+        for finding_id in CATALOGUE
+    ]
+
+
+def options(finding_id: str, stem: str) -> list[str]:
+    """The extra arguments for ``<stem>.yaml``: its own options file, else the shared one."""
+    folder = FINDINGS / finding_id
+    for candidate in (folder / f"{stem}.options", folder / "options"):
+        if candidate.is_file():
+            lines = candidate.read_text("utf-8").splitlines()
+            return [line.strip() for line in lines if line.strip()]
+    return []
+
+
+def arguments(finding_id: str, stem: str, *extra: str) -> tuple[str, ...]:
+    path = (FINDINGS / finding_id / f"{stem}.yaml").relative_to(ROOT).as_posix()
+    return ("convert", "--dry-run", "-o", "json", "-f", path, *options(finding_id, stem), *extra)
+
+
+def migrate(args: tuple[str, ...]) -> Completed:
+    return subprocess.run(
+        [sys.executable, "-m", "migrate", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+        check=False,
+    )
+
+
+class Runs:
+    """Runs of ``migrate``, each started once, in parallel, and awaited on use."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self._pool = pool
+        self._started: dict[tuple[str, ...], Future[Completed]] = {}
+
+    def _start(self, args: tuple[str, ...]) -> Future[Completed]:
+        if args not in self._started:
+            self._started[args] = self._pool.submit(migrate, args)
+        return self._started[args]
+
+    def report(self, finding_id: str, stem: str, *extra: str) -> dict[str, Any]:
+        """The JSON report of one fixture; the other runs of its ID start alongside."""
+        for args in (
+            arguments(finding_id, "raises"),
+            arguments(finding_id, "clean"),
+            arguments(finding_id, "raises", "--ignore", finding_id),
+        ):
+            self._start(args)
+        args = arguments(finding_id, stem, *extra)
+        done = self._start(args).result()
+        shown = " ".join(args)
+        assert "Traceback" not in done.stderr, f"migrate {shown}:\n{done.stderr}"
+        # 1 is the exit code for error findings; anything else means the run failed.
+        assert done.returncode in (0, 1), f"migrate {shown}: exit {done.returncode}\n{done.stderr}"
+        report: dict[str, Any] = json.loads(done.stdout)
+        return report
+
+
+@pytest.fixture(scope="module")
+def runs() -> Iterator[Runs]:
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        yield Runs(pool)
+
+
+def findings(report: dict[str, Any], finding_id: str) -> list[dict[str, Any]]:
+    return [f for w in report["workloads"] for f in w["findings"] if f["id"] == finding_id]
+
+
+def all_ids(report: dict[str, Any]) -> list[str]:
+    return [f["id"] for w in report["workloads"] for f in w["findings"]]
+
+
+# -- the fixture tree ---------------------------------------------------------------
+
+
+def test_only_self_check_may_be_unraisable() -> None:
+    assert set(NOT_RAISABLE) <= {"self-check"}
+
+
+def test_every_catalogued_id_has_a_directory_and_no_directory_is_a_stray() -> None:
+    directories = {path.name for path in FINDINGS.iterdir() if path.is_dir()}
+    assert sorted(directories - set(CATALOGUE)) == [], "directories that are no finding ID"
+    assert sorted(set(CATALOGUE) - directories) == [], "finding IDs without a directory"
+
+
+@pytest.mark.parametrize("finding_id", list(CATALOGUE))
+def test_directory_holds_a_commented_pair_or_says_why_not(finding_id: str) -> None:
+    folder = FINDINGS / finding_id
+    if finding_id in NOT_RAISABLE:
+        assert (folder / "README").is_file()
+        assert not (folder / "raises.yaml").exists()
+        return
+    for stem in ("raises", "clean"):
+        text = (folder / f"{stem}.yaml").read_text("utf-8")
+        assert text.startswith(f"# {finding_id}"), f"{stem}.yaml opens with what it shows"
+
+
+def test_manifests_are_valid_kubernetes_unless_said_otherwise() -> None:
+    invalid: list[str] = []
+    for path in sorted(FINDINGS.glob("*/*.yaml")):
+        documents = [d for d in yaml.safe_load_all(path.read_text("utf-8")) if d is not None]
+        if not all(isinstance(d, dict) and "kind" in d for d in documents):
+            continue  # a run.yaml template, not a manifest
+        for document in documents:
+            try:
+                kubernetes_validate.validate(document, "1.33", strict=True)
+            except kubernetes_validate.ValidationError:
+                invalid.append(path.relative_to(FINDINGS).as_posix())
+    assert sorted(set(invalid)) == sorted(INVALID_ON_PURPOSE)
+
+
+# -- raising and not raising --------------------------------------------------------
+
+
+@pytest.mark.parametrize("finding_id", _params("raises.yaml"))
+def test_raises(runs: Runs, finding_id: str) -> None:
+    report = runs.report(finding_id, "raises")
+    found = findings(report, finding_id)
+    assert found, f"raises.yaml raised only {all_ids(report)}"
+    expected = CATALOGUE[finding_id].severity.value
+    assert {f["severity"] for f in found} == {expected}
+
+
+@pytest.mark.parametrize("finding_id", _params("clean.yaml"))
+def test_clean_does_not_raise(runs: Runs, finding_id: str) -> None:
+    report = runs.report(finding_id, "clean")
+    # A file without a Llama Stack workload would be clean for nothing.
+    assert report["summary"]["workloads"] >= 1
+    assert report["summary"]["ignored"] == {}
+    assert finding_id not in all_ids(report)
+
+
+# -- --ignore -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("finding_id", _params("--ignore on raises.yaml"))
+def test_ignore_removes_the_finding_and_counts_it(runs: Runs, finding_id: str) -> None:
+    raised = len(findings(runs.report(finding_id, "raises"), finding_id))
+    report = runs.report(finding_id, "raises", "--ignore", finding_id)
+    assert finding_id not in all_ids(report)
+    assert report["summary"]["ignored"] == {finding_id: raised}
+    assert report["options"]["ignore"] == [finding_id]
+
+
+def test_ignore_of_an_unknown_id_is_a_usage_error() -> None:
+    done = migrate((*arguments("silent-revert", "raises"), "--ignore", "silent-revrt"))
+    assert done.returncode == 2
+    assert "silent-revrt" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
