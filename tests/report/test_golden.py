@@ -38,9 +38,9 @@ SUFFIXES = {"text": "txt", "json": "json", "markdown": "md"}
 
 
 def report(case: str, output: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "migrate", "convert", *CASES[case], "--dry-run"]
     return subprocess.run(
-        [sys.executable, "-m", "migrate", "convert", *CASES[case], "--dry-run", "-d", "out"]
-        + ["-o", output],
+        [*command, "-d", "out", "-o", output],
         capture_output=True,
         text=True,
         cwd=ROOT,
