@@ -257,9 +257,10 @@ def next_step(plan: Plan, options: Options) -> str:
     release = helm_release(plan)
     if release:
         chart = options.chart or "<chart>"
+        # The release's own values are kept (new chart defaults underneath); the overlay wins.
         return (
             f"helm upgrade --install {release} {chart} -n {plan.namespace} "
-            f"-f {folder}/values-overlay.yaml"
+            f"--reset-then-reuse-values -f {folder}/values-overlay.yaml"
         )
     return f"kubectl apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
 
