@@ -233,7 +233,7 @@ def chart_default_hazard(workload: Workload) -> list[Finding]:
             found.append(
                 finding(
                     "chart-default-hazard",
-                    f"{where}: {hazard.message} ({hazard.when_set} is set); "
+                    f"{where}: {hazard.message}, and this pod sets {hazard.when_set}; "
                     "--preserve-behavior keeps what the pod ran before",
                 )
             )

@@ -299,6 +299,103 @@ def findings(
     sys.stdout.write(render(list(CATALOGUE.values()), output))
 
 
+@app.command(epilog=EXIT_CODES)
+def values(
+    old_values: Annotated[
+        str,
+        typer.Argument(
+            metavar="OLD_VALUES.yaml", help="Values file of the old chart ('-': stdin)."
+        ),
+    ],
+    output_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-file", metavar="FILE", help="Write the new values here, not stdout."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing --output-file.")
+    ] = False,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            metavar="FILE",
+            help="The image's legacy run.yaml, if not the built-in one.",
+        ),
+    ] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart", metavar="DIR", help="Read the target defaults from this chart's values.yaml."
+        ),
+    ] = None,
+    preserve_behavior: Annotated[
+        bool,
+        typer.Option(
+            "--preserve-behavior",
+            help="Pin keys whose chart defaults changed to what the old values ran.",
+        ),
+    ] = False,
+) -> None:
+    """Turn values of the old chart (vectorStore:) into values for the new one (runConfig:)."""
+    try:
+        from migrate import profile
+        from migrate import values as converter
+        from migrate.engine.evaluate import format_path
+        from migrate.engine.overlay import leaves
+        from migrate.sources import manifests
+
+        chosen = profile.load(template=template, chart=chart)
+        name = "<stdin>" if old_values == "-" else old_values
+        result = converter.convert(
+            manifests.read(old_values), name, chosen, preserve_behavior=preserve_behavior
+        )
+        if output_file is not None:
+            from migrate.output import write_new_file
+
+            write_new_file(output_file, result.text, force=force)
+        else:
+            sys.stdout.write(result.text)
+        drift: list[Any] = []
+        if result.already_migrated:
+            summary = f"{name}: already migrated (no '{chosen.legacy_section}' section); unchanged"
+        else:
+            keys = sum(1 for _ in leaves(result.target.values)) if result.target.values else 0
+            values_count = f"{keys} value{'s' if keys != 1 else ''}"
+            summary = (
+                f"{name}: '{chosen.legacy_section}' -> '{chosen.values_key}' "
+                f"({values_count} differ from the chart defaults)"
+            )
+            if result.kept:
+                summary += f"; kept as env vars: {', '.join(sorted(result.kept))}"
+            drift = [] if preserve_behavior else _drifted(result.target)
+            if drift:
+                summary += "; chart defaults adopted: " + ", ".join(
+                    format_path(path) for path in drift
+                )
+        typer.echo(summary, err=True)
+        for hazard in chosen.hazards:
+            hit = [format_path(p) for p in drift if hazard.key in p]
+            if hit:
+                typer.echo(
+                    f"warning: {', '.join(hit)}: {hazard.message}; if the release sets "
+                    f"{hazard.when_set}, --preserve-behavior keeps what it ran "
+                    "[chart-default-hazard]",
+                    err=True,
+                )
+    except MigrateError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None
+
+
+def _drifted(target: Any) -> list[Any]:
+    """Keys where the new values render other than what the old ones ran: chart drift."""
+    from migrate.report.diff import changes
+
+    return [c.path for c in changes(target.evaluation.tree, target.desired)]
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -61,3 +61,10 @@ def write_file(target: Path, text: str) -> None:
         _atomic_write(target, text)
     except OSError as error:
         raise OutputError(f"{target}: cannot write: {error.strerror}") from None
+
+
+def write_new_file(target: Path, text: str, *, force: bool) -> None:
+    """Write one file atomically; an existing file only with ``force``."""
+    if target.exists() and not force:
+        raise OutputError(f"would overwrite {target}; pass --force to replace")
+    write_file(target, text)

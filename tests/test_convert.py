@@ -327,7 +327,7 @@ def test_preserve_behavior_pins_the_inference_providers_as_the_pod_ran_them(
 ) -> None:
     seed = str(DEMO / "seed-example.yaml")
     adopted = migrate("convert", "--fail-on", "none", "-f", seed, "-d", str(tmp_path / "a"))
-    assert "[chart-default-hazard]" in adopted.stdout and "VLLM_URL is set" in adopted.stdout
+    assert "[chart-default-hazard]" in adopted.stdout and "this pod sets VLLM_URL" in adopted.stdout
     run = migrate(
         "convert", "--fail-on", "none", "-f", seed, "-d", str(tmp_path / "p"), "--preserve-behavior"
     )
