@@ -215,7 +215,7 @@ def vector_store_risk(workload: Workload) -> list[Finding]:
 
 def _number(value: Any) -> Any:
     """Dimensions compare as numbers: 768 and '768' are one dimension to the server."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value)
     return value
 

@@ -21,6 +21,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
 
+from migrate.engine.helmyaml import helm_reads_plain
 from migrate.errors import InputError
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -96,10 +97,10 @@ def plain_is_safe_text(text: str) -> bool:
 
 
 class _Representer(RoundTripRepresenter):
-    """Quotes every string that some YAML reader would not load back as a string."""
+    """Quotes every string that some YAML reader (Helm's included) would not load back as one."""
 
     def represent_str(self, data: str) -> Any:
-        if not plain_is_string(data) or not plain_is_safe_text(data):
+        if not (plain_is_string(data) and plain_is_safe_text(data) and helm_reads_plain(data)):
             return self.represent_scalar(_STR_TAG, data, style='"')
         return super().represent_str(data)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
+import helm_python
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +36,7 @@ def test_helm_route_resolves_like_the_old_release(
     old = llama_stack.resolve(TEMPLATE_TEXT, pod_env(old_documents))
 
     outcome, files = migrate_release(values, preserve)
-    overlay = yaml.safe_load(files["values-overlay.yaml"]) or {}
+    overlay = helm_python.values_from_yaml(files["values-overlay.yaml"]) or {}
     # The user's release values carry over; the overlay goes on top of them.
     release = {k: v for k, v in values.items() if k != "vectorStore"}
     merged = {**release, **overlay, "env": {**release.get("env", {}), **overlay.get("env", {})}}

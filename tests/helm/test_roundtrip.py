@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import helm_python
 import kubernetes_validate
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -71,6 +72,14 @@ _text = st.sampled_from(
         ".5",
         "Yes",
         "~",
+        # go-yaml v2 (Helm's values loader) reads these as booleans or numbers;
+        # PyYAML does not. An unquoted overlay value would change type.
+        "y",
+        "N",
+        "017",
+        "08",
+        "1_000",
+        "0x1F",
     ]
 )
 _dimension = st.one_of(
@@ -121,7 +130,8 @@ def test_new_chart_with_overlay_renders_the_planned_run_yaml(
     values: dict[str, Any], preserve: bool
 ) -> None:
     outcome, files = migrate_release(values, preserve)
-    overlay = yaml.safe_load(files["values-overlay.yaml"]) or {}
+    # Helm reads the file itself, as `helm upgrade -f` does (go-yaml v2 rules, not PyYAML's).
+    overlay = helm_python.values_from_yaml(files["values-overlay.yaml"]) or {}
     run_yaml, deployment = rendered_new(overlay)
     assert same(run_yaml, dict(outcome.plan.run_config))
     ours = yaml.safe_load(yaml.safe_load(files["configmap.yaml"])["data"]["run.yaml"])
