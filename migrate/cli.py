@@ -61,6 +61,23 @@ def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | N
     return value
 
 
+TemplateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--template", metavar="FILE", help="The image's legacy run.yaml, if not the built-in one."
+    ),
+]
+ChartOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--chart", metavar="DIR", help="Read the target defaults from this chart's values.yaml."
+    ),
+]
+FormatOption = Annotated[
+    str, typer.Option("-o", "--output", metavar="FORMAT", help="text, json, markdown or yaml.")
+]
+
+
 @app.command(epilog=EXIT_CODES)
 def convert(
     filenames: Annotated[
@@ -98,20 +115,8 @@ def convert(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite existing output files.")
     ] = False,
-    template: Annotated[
-        Path | None,
-        typer.Option(
-            "--template",
-            metavar="FILE",
-            help="The image's legacy run.yaml, if not the built-in one.",
-        ),
-    ] = None,
-    chart: Annotated[
-        Path | None,
-        typer.Option(
-            "--chart", metavar="DIR", help="Read the target defaults from this chart's values.yaml."
-        ),
-    ] = None,
+    template: TemplateOption = None,
+    chart: ChartOption = None,
     migrate_var: Annotated[
         list[str] | None,
         typer.Option(
@@ -257,21 +262,12 @@ def _stream(documents: list[str]) -> str:
 
 @app.command(epilog=EXIT_CODES)
 def mapping(
-    template: Annotated[
-        Path | None,
-        typer.Option(
-            "--template",
-            metavar="FILE",
-            help="The image's legacy run.yaml, if not the built-in one.",
-        ),
-    ] = None,
+    template: TemplateOption = None,
     migrate_var: Annotated[
         list[str] | None,
         typer.Option("--migrate-var", metavar="GLOB", help="Also list these variables."),
     ] = None,
-    output: Annotated[
-        str, typer.Option("-o", "--output", metavar="FORMAT", help="text, json, markdown or yaml.")
-    ] = "text",
+    output: FormatOption = "text",
 ) -> None:
     """Print the env var → runConfig key table derived from the template."""
     _choice(output, _report_formats(), "--output")
@@ -288,9 +284,7 @@ def mapping(
 
 @app.command(epilog=EXIT_CODES)
 def findings(
-    output: Annotated[
-        str, typer.Option("-o", "--output", metavar="FORMAT", help="text, json, markdown or yaml.")
-    ] = "text",
+    output: FormatOption = "text",
 ) -> None:
     """List every finding ID with its usual severity (docs/findings.md explains each)."""
     _choice(output, _report_formats(), "--output")
@@ -316,20 +310,8 @@ def values(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing --output-file.")
     ] = False,
-    template: Annotated[
-        Path | None,
-        typer.Option(
-            "--template",
-            metavar="FILE",
-            help="The image's legacy run.yaml, if not the built-in one.",
-        ),
-    ] = None,
-    chart: Annotated[
-        Path | None,
-        typer.Option(
-            "--chart", metavar="DIR", help="Read the target defaults from this chart's values.yaml."
-        ),
-    ] = None,
+    template: TemplateOption = None,
+    chart: ChartOption = None,
     preserve_behavior: Annotated[
         bool,
         typer.Option(

@@ -132,22 +132,8 @@ class _HelmLoader(_BaseLoader):  # type: ignore[misc]
         return resolved
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: dict[tuple[type, Any], Any] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE:
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.setdefault((type(key), key), key_node)
-            except TypeError:
-                continue
-            if first is not key_node:
-                raise pyyaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key!r} (first at line {first.start_mark.line + 1})",
-                    key_node.start_mark,
-                )
+        # Helm tells 1 and True apart (go-yaml keys keep their types).
+        yamlio.refuse_duplicate_keys(self, node, lambda key: (type(key), key))
         return super().construct_mapping(node, deep=deep)
 
 

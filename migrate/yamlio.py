@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml as pyyaml
@@ -39,21 +39,33 @@ class ManifestLoader(_SafeLoader):  # type: ignore[misc]
     refusing duplicate keys, which kubectl rejects too."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: dict[Any, Any] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.setdefault(key, key_node)
-            except TypeError:
-                continue
-            if first is not key_node:
-                raise pyyaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key!r} (first at line {first.start_mark.line + 1})",
-                    key_node.start_mark,
-                )
+        refuse_duplicate_keys(self, node)
         return super().construct_mapping(node, deep=deep)
+
+
+def refuse_duplicate_keys(
+    loader: Any, node: Any, identity: Callable[[Any], Any] = lambda key: key
+) -> None:
+    """Raise a marked error at the second of two equal keys of mapping ``node``.
+
+    Merge keys (``<<``) are skipped; ``identity`` decides which keys are equal.
+    """
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.setdefault(identity(key), key_node)
+        except TypeError:
+            continue
+        if first is not key_node:
+            raise pyyaml.constructor.ConstructorError(
+                "while constructing a mapping",
+                node.start_mark,
+                f"found duplicate key {key!r} (first at line {first.start_mark.line + 1})",
+                key_node.start_mark,
+            )
 
 
 ManifestLoader.yaml_implicit_resolvers = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from tests.support import helm
+from tests.support.cli import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = ROOT / "fixtures" / "manifests"
@@ -44,18 +44,6 @@ SEED_OVERLAY: dict[str, Any] = {
         },
     }
 }
-
-
-def migrate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
 
 
 def files(root: Path) -> dict[str, str]:

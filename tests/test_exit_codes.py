@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = "fixtures/manifests/demo"
 DEFAULTS = f"{DEMO}/defaults.yaml"  # info findings only
 SEED = f"{DEMO}/seed-example.yaml"  # one error (chart-default-hazard), warnings, info
 TEAM = f"{DEMO}/team-config.yaml"  # warnings and info, no error
-
-
-def migrate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.test_convert import DEMO, ROOT, SEED_OVERLAY, migrate
+from tests.support.cli import migrate
+from tests.test_convert import DEMO, ROOT, SEED_OVERLAY
 
 CHART = ROOT / "fixtures" / "charts" / "llama-stack"
 

@@ -8,22 +8,14 @@ from pathlib import Path
 
 import yaml
 
+from tests.support.cli import migrate
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "fixtures" / "values" / "seed.yaml"
 
 
-def migrate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", "values", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-
-
 def test_new_values_on_stdout_and_one_summary_with_the_hazard_on_stderr() -> None:
-    run = migrate(str(SEED))
+    run = migrate("values", str(SEED))
     assert run.returncode == 0, run.stderr
     new = yaml.safe_load(run.stdout)
     assert "vectorStore" not in new and new["runConfig"]["vector_stores"]["default_provider_id"]
@@ -35,7 +27,7 @@ def test_new_values_on_stdout_and_one_summary_with_the_hazard_on_stderr() -> Non
 
 
 def test_preserve_behavior_pins_the_vllm_provider_and_warns_of_nothing() -> None:
-    run = migrate(str(SEED), "--preserve-behavior")
+    run = migrate("values", str(SEED), "--preserve-behavior")
     assert run.returncode == 0, run.stderr
     inference = yaml.safe_load(run.stdout)["runConfig"]["providers"]["inference"]
     assert all("allowed_models" not in (p.get("config") or {}) for p in inference)
@@ -45,17 +37,17 @@ def test_preserve_behavior_pins_the_vllm_provider_and_warns_of_nothing() -> None
 def test_output_file_is_not_overwritten_without_force(tmp_path: Path) -> None:
     target = tmp_path / "values.yaml"
     target.write_text("keep: me\n")
-    refused = migrate(str(SEED), "--output-file", str(target))
+    refused = migrate("values", str(SEED), "--output-file", str(target))
     assert refused.returncode == 2 and "--force" in refused.stderr
     assert target.read_text() == "keep: me\n"
-    forced = migrate(str(SEED), "--output-file", str(target), "--force")
+    forced = migrate("values", str(SEED), "--output-file", str(target), "--force")
     assert forced.returncode == 0, forced.stderr
     assert forced.stdout == ""
-    assert target.read_text() == migrate(str(SEED)).stdout
+    assert target.read_text() == migrate("values", str(SEED)).stdout
 
 
 def test_stdin_and_already_migrated_values(tmp_path: Path) -> None:
-    first = migrate(str(SEED)).stdout
+    first = migrate("values", str(SEED)).stdout
     run = subprocess.run(
         [sys.executable, "-m", "migrate", "values", "-"],
         input=first,
@@ -72,7 +64,7 @@ def test_stdin_and_already_migrated_values(tmp_path: Path) -> None:
 def test_bad_values_name_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "values.yaml"
     bad.write_text("vectorStore:\n  defaultProvider: [milvus\n")
-    run = migrate(str(bad))
+    run = migrate("values", str(bad))
     assert run.returncode == 2
     assert str(bad) in run.stderr and "Traceback" not in run.stderr
     assert run.stdout == ""

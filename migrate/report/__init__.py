@@ -220,14 +220,16 @@ def _sides(
 
 
 def plain(value: Any) -> Any:
-    """A run.yaml value as JSON can carry it: inf and nan become strings."""
+    """A run.yaml value as JSON can carry it: inf, nan and dates become strings."""
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    return value
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return str(value)  # e.g. a date PyYAML read from a timestamp
 
 
 def _dotted(path: Any) -> str:

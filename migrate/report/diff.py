@@ -45,30 +45,56 @@ class Change:
 def changes(old: Any, new: Any) -> list[Change]:
     """Every key whose value differs between ``old`` and ``new``, in document order."""
     from deepdiff import DeepDiff
+    from deepdiff.path import parse_path
 
     found: list[Change] = []
-    diff = DeepDiff(old, new, verbose_level=2)
-    for report_type, items in diff.tree.items():
+    # The text view: the tree view folds together additions with equal values. Leaves
+    # are compared as typed text: deepdiff takes False for 0 and 1 for 1.0 inside lists.
+    leaves: dict[str, Any] = {}
+    diff = DeepDiff(_encode(old, leaves), _encode(new, leaves), verbose_level=2)
+    for report_type, items in diff.items():
         kind = _KINDS.get(report_type)
         if kind is None:
             raise ValueError(f"unexpected difference of type {report_type}")
-        for item in items:
-            path: Path = tuple(item.path(output_format="list"))
-            if kind == CHANGED and isinstance(item.t1, Mapping) and isinstance(item.t2, Mapping):
-                # deepdiff replaces an empty mapping whole; report it key by key.
-                found += _by_key(path, item.t1, item.t2)
-                continue
-            found.append(
-                Change(
-                    path,
-                    kind,
-                    old=None if kind == ADDED else item.t1,
-                    new=None if kind == REMOVED else item.t2,
-                )
-            )
+        for where, detail in items.items():
+            path: Path = tuple(parse_path(where))  # type: ignore[no-untyped-call]
+            if kind == CHANGED:
+                before = _decode(detail["old_value"], leaves)
+                after = _decode(detail["new_value"], leaves)
+                if isinstance(before, Mapping) and isinstance(after, Mapping):
+                    # deepdiff replaces an empty mapping whole; report it key by key.
+                    found += _by_key(path, before, after)
+                else:
+                    found.append(Change(path, kind, old=before, new=after))
+            elif kind == ADDED:
+                found.append(Change(path, kind, new=_decode(detail, leaves)))
+            else:
+                found.append(Change(path, kind, old=_decode(detail, leaves)))
     order = {path: index for index, path in enumerate(_paths(new))}
     order.update({p: len(order) + i for i, p in enumerate(_paths(old)) if p not in order})
     return sorted(found, key=lambda c: (order.get(c.path, len(order)), c.dotted))
+
+
+_TAG = "\x00migrate:"
+
+
+def _encode(tree: Any, leaves: dict[str, Any]) -> Any:
+    """Every leaf as text naming its type and value; ``leaves`` maps the text back."""
+    if isinstance(tree, Mapping):
+        return {key: _encode(value, leaves) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [_encode(value, leaves) for value in tree]
+    text = f"{_TAG}{type(tree).__name__}:{tree!r}"
+    leaves.setdefault(text, tree)
+    return text
+
+
+def _decode(tree: Any, leaves: Mapping[str, Any]) -> Any:
+    if isinstance(tree, Mapping):
+        return {key: _decode(value, leaves) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [_decode(value, leaves) for value in tree]
+    return leaves[tree]
 
 
 def _by_key(path: Path, old: Mapping[Any, Any], new: Mapping[Any, Any]) -> list[Change]:

@@ -31,19 +31,24 @@ _roots = st.dictionaries(_keys, _trees, max_size=4)
 
 
 def _apply(tree: Any, found: list[Change]) -> Any:
+    """Replay ``found`` on ``tree``: list removals name old indices, additions new ones."""
     tree = copy.deepcopy(tree)
-    # Removals from lists go last to first, so earlier indices stay valid.
-    removals = sorted((c for c in found if c.change == REMOVED), key=lambda c: c.path, reverse=True)
-    for change in [c for c in found if c.change != REMOVED] + removals:
+    removals = sorted((c for c in found if c.change == REMOVED), key=_key, reverse=True)
+    additions = sorted((c for c in found if c.change == ADDED), key=_key)
+    for change in [*removals, *additions, *(c for c in found if c.change == CHANGED)]:
         parent = _at(tree, change.path[:-1])
         key = change.path[-1]
         if change.change == REMOVED:
             del parent[key]
-        elif isinstance(parent, list) and change.change == ADDED and key == len(parent):
-            parent.append(change.new)
+        elif isinstance(parent, list) and change.change == ADDED:
+            parent.insert(int(key), change.new)
         else:
             parent[key] = change.new
     return tree
+
+
+def _key(change: Change) -> tuple[tuple[int, str], ...]:
+    return tuple((0, f"{p:06d}") if isinstance(p, int) else (1, p) for p in change.path)
 
 
 def _at(tree: Any, path: Path) -> Any:
