@@ -13,6 +13,7 @@ import pytest
 
 from migrate import pipeline, profile, report
 from migrate.report import markdown, text
+from tests.support.cli import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "fixtures" / "manifests" / "demo" / "seed-example.yaml"
@@ -110,3 +111,35 @@ def test_dry_run_says_would_write_and_a_real_run_says_wrote() -> None:
     assert "  would write: out/x.yaml\n" in text.render(data)
     data["dryRun"] = False
     assert "  wrote: out/x.yaml\n" in text.render(data)
+
+
+def test_report_file_format_follows_its_suffix_and_stdout_stays_empty(tmp_path: Path) -> None:
+    for suffix, opening in (
+        (".json", "{"),
+        (".md", "## "),
+        (".yaml", "apiVersion:"),
+        (".txt", "D"),
+    ):
+        target = tmp_path / f"report{suffix}"
+        run = migrate("convert", "-f", str(SEED), "--dry-run", "--report", str(target))
+        assert run.returncode == 1, run.stderr  # the seed's chart-default-hazard
+        assert run.stdout == ""
+        assert target.read_text().startswith(opening), suffix
+
+
+def test_dry_run_creates_no_directory_and_no_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = migrate("convert", "-R", "-f", str(ROOT / "fixtures" / "manifests"), "-d", str(out))
+    assert run.returncode in (0, 1)
+    written = sorted(p.relative_to(out) for p in out.rglob("*"))
+    assert written  # a real run writes...
+    dry = tmp_path / "dry"
+    run = migrate(
+        "convert", "-R", "-f", str(ROOT / "fixtures" / "manifests"), "-d", str(dry), "--dry-run"
+    )
+    assert run.returncode in (0, 1)
+    assert not dry.exists()  # ...a dry run nothing
+    assert "dry run: nothing written" in run.stderr
+    for path in written:
+        if path.suffix == ".yaml":
+            assert str(dry / path) in run.stdout
