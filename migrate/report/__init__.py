@@ -108,7 +108,6 @@ def build(
     workloads = [
         _workload(outcome.plan, options, tally, chart_defaults, (files or {}).get(index, ()))
         for index, outcome in enumerate(outcomes)
-        if outcome.plan.status is not Status.NOT_LLAMA_STACK
     ]
     counts = {s.value: 0 for s in Severity}
     for workload in workloads:
@@ -132,7 +131,8 @@ def build(
         },
         "summary": {
             "documents": documents,
-            "workloads": len(workloads),
+            "workloads": len(workloads) - statuses.count(Status.NOT_LLAMA_STACK.value),
+            "notLlamaStack": statuses.count(Status.NOT_LLAMA_STACK.value),
             "needsMigration": statuses.count(Status.NEEDS_MIGRATION.value),
             "alreadyMigrated": statuses.count(Status.ALREADY_MIGRATED.value),
             "errors": statuses.count(Status.ERROR.value),
@@ -265,6 +265,11 @@ def next_step(plan: Plan, options: Options) -> str:
             f"--reset-then-reuse-values -f {folder}/values-overlay.yaml"
         )
     return f"kubectl apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
+
+
+def llama_stack(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The workloads of ``report`` that are Llama Stack ones."""
+    return [w for w in report["workloads"] if w["status"] != Status.NOT_LLAMA_STACK.value]
 
 
 def plural(count: int, noun: str) -> str:

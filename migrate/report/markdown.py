@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from migrate.report import plural
+from migrate.report import llama_stack, plural
 from migrate.report.values import side
 
 
@@ -49,7 +49,8 @@ def render(report: Mapping[str, Any]) -> str:
         f"{findings['info']} info."
     )
     lines.append("")
-    if not report["workloads"]:
+    workloads = llama_stack(report)
+    if not workloads:
         return "\n".join(lines)
     rows = [
         [
@@ -58,10 +59,10 @@ def render(report: Mapping[str, Any]) -> str:
             str(len(w["differences"])),
             _count(w),
         ]
-        for w in report["workloads"]
+        for w in workloads
     ]
     lines += _table(["Workload", "Status", "Keys set", "Findings"], rows)
-    for workload in report["workloads"]:
+    for workload in workloads:
         lines += ["", f"### {workload['kind']} {workload['namespace']}/{workload['name']}", ""]
         facts = [f"Status: **{workload['status']}**", f"source {_code(workload['source'])}"]
         if workload["container"]:

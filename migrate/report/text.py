@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
+from migrate.report import llama_stack, plural
 from migrate.report.values import side
 
 _DRIFT_ADOPTED = "chart-default drift, adopted (--preserve-behavior keeps what the pod ran)"
@@ -61,7 +62,7 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str], indent: str) ->
 def render(report: Mapping[str, Any], *, terminal: bool = False) -> str:
     """The plain layout (``terminal`` is accepted for symmetry; see :func:`print_rich`)."""
     lines: list[str] = []
-    for workload in report["workloads"]:
+    for workload in llama_stack(report):
         lines.append(_heading(workload))
         lines += [f"  {name}: {value}" for name, value in _facts(workload)]
         if workload["variables"]:
@@ -87,8 +88,14 @@ def render(report: Mapping[str, Any], *, terminal: bool = False) -> str:
         if workload["next"]:
             lines.append(f"  next: {workload['next']}")
         lines.append("")
-    if not report["workloads"]:
+    if not llama_stack(report):
         lines += ["no Llama Stack workloads found", ""]
+    others = report["summary"]["notLlamaStack"]
+    if others:
+        lines += [
+            f"{plural(others, 'other workload')} without Llama Stack (listed with -o json)",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -109,7 +116,7 @@ def print_rich(report: Mapping[str, Any], stream: IO[str]) -> None:
             grid.add_row(*(escape(cell) for cell in row))
         console.print(grid)
 
-    for workload in report["workloads"]:
+    for workload in llama_stack(report):
         console.rule(escape(_heading(workload)), align="left")
         for name, value in _facts(workload):
             console.print(f"[dim]{name}:[/dim] {escape(value)}")
@@ -134,5 +141,10 @@ def print_rich(report: Mapping[str, Any], stream: IO[str]) -> None:
         if workload["next"]:
             console.print(f"[bold]next:[/bold] {escape(workload['next'])}")
         console.print()
-    if not report["workloads"]:
+    if not llama_stack(report):
         console.print("no Llama Stack workloads found")
+    others = report["summary"]["notLlamaStack"]
+    if others:
+        console.print(
+            f"{plural(others, 'other workload')} without Llama Stack (listed with -o json)"
+        )

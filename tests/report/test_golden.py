@@ -24,6 +24,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "demo": ("-R", "-f", "fixtures/manifests/demo"),
     "demo-preserve": ("-R", "-f", "fixtures/manifests/demo", "--preserve-behavior"),
     "commented": ("-f", "fixtures/manifests/commented.yaml"),
+    "all": ("-R", "-f", "fixtures/manifests"),
     "ignored": (
         "-R",
         "-f",
