@@ -7,8 +7,9 @@ pipeline only inside commands, so ``migrate --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -258,6 +259,180 @@ def _stream(documents: list[str]) -> str:
             parts.append("---\n")
         parts.append(text if text.endswith("\n") else text + "\n")
     return "".join(parts)
+
+
+@app.command(epilog=EXIT_CODES)
+def scan(
+    kubeconfig: Annotated[
+        Path | None,
+        typer.Option("--kubeconfig", metavar="FILE", help="Kubeconfig file (default: kubectl's)."),
+    ] = None,
+    context: Annotated[
+        list[str] | None,
+        typer.Option("--context", metavar="NAME", help="Context to scan. Repeatable."),
+    ] = None,
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option("-n", "--namespace", metavar="NS", help="Namespace to scan. Repeatable."),
+    ] = None,
+    all_namespaces: Annotated[
+        bool, typer.Option("-A", "--all-namespaces", help="Scan every namespace.")
+    ] = False,
+    selector: Annotated[
+        str | None,
+        typer.Option("-l", "--selector", metavar="SELECTOR", help="Label selector for workloads."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="Per request.", min=0.1)
+    ] = 30.0,
+    helm_values: Annotated[
+        bool,
+        typer.Option(
+            "--helm-values",
+            help="Also write helm-values.yaml: the release's deployed values, converted.",
+        ),
+    ] = False,
+    output_dir: Annotated[
+        Path,
+        typer.Option(
+            "--output-dir",
+            "-d",
+            metavar="DIR",
+            help="Where to write <context>/<namespace>/<name>/.",
+        ),
+    ] = Path("migrated"),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write no file; print what would be done.")
+    ] = False,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", metavar="FORMAT", help=_OUTPUT_HELP)
+    ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option("--report", metavar="FILE", help="Write the report to FILE, not stdout."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing output files.")
+    ] = False,
+    template: TemplateOption = None,
+    chart: ChartOption = None,
+    migrate_var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--migrate-var",
+            metavar="GLOB",
+            help="Also bake these variables (shell glob) into runConfig. Repeatable.",
+        ),
+    ] = None,
+    preserve_behavior: Annotated[
+        bool,
+        typer.Option(
+            "--preserve-behavior",
+            help="Pin keys whose chart defaults changed to what the pod ran before.",
+        ),
+    ] = False,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", metavar="ID", help="Silence a finding. Repeatable."),
+    ] = None,
+    ignore_file: Annotated[
+        Path | None,
+        typer.Option("--ignore-file", metavar="FILE", help="Ignore rules, one per line."),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 on findings of this severity or worse: error, warning, info, none.",
+        ),
+    ] = "error",
+) -> None:
+    """Scan live clusters, read-only (GET requests only): the same report and files as convert."""
+    _choice(output, _report_formats(), "--output")
+    _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
+    if all_namespaces and namespace:
+        raise typer.BadParameter("use -A or -n, not both", param_hint="--all-namespaces")
+    try:
+        from migrate import output as writer
+        from migrate import profile, report
+        from migrate import scan as scanner
+
+        rules = _rules(ignore or [], ignore_file)
+        chosen = profile.load(template=template, chart=chart, extra_vars=tuple(migrate_var or ()))
+        with _progress() as on_page:
+            results = scanner.scan(
+                kubeconfig,
+                context or [],
+                chosen,
+                namespaces=namespace or [],
+                all_namespaces=all_namespaces,
+                selector=selector,
+                timeout=timeout,
+                preserve_behavior=preserve_behavior,
+                helm_values=helm_values,
+                on_page=on_page,
+            )
+        outcomes = [o for r in results for o in r.result.outcomes]
+        contexts = [r.context for r in results for _ in r.result.outcomes]
+        files = {
+            index: [str(output_dir / scanner.folder(contexts[index]) / a.path) for a in o.artifacts]
+            for index, o in enumerate(outcomes)
+        }
+        if not dry_run:
+            writer.write(output_dir, scanner.artifacts(results), force=force)
+        options = report.Options(
+            command="scan",
+            dry_run=dry_run,
+            preserve_behavior=preserve_behavior,
+            fail_on=fail_on,
+            rules=tuple(rules),
+            output_dir=str(output_dir),
+            chart=str(chart) if chart is not None else None,
+        )
+        data = report.build(
+            outcomes,
+            sum(r.result.documents for r in results),
+            options,
+            template_source=chosen.template_source,
+            chart_source=chosen.chart_source,
+            chart_defaults=chosen.chart_defaults,
+            files=files,
+            contexts=contexts,
+            scan=[
+                {
+                    "context": r.context,
+                    "namespaces": r.namespaces,
+                    "requests": r.requests,
+                    "faults": r.faults,
+                }
+                for r in results
+            ],
+        )
+        _emit(data, output, report_file)
+    except MigrateError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None
+    raise typer.Exit(EXIT_FINDINGS if data["summary"]["failed"] else EXIT_OK)
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[str], None] | None]:
+    """A spinner naming the page being read, on a terminal; nothing when piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("connecting") as status:
+        pages = 0
+
+        def on_page(label: str) -> None:
+            nonlocal pages
+            pages += 1
+            status.update(f"{label} (page {pages})")
+
+        yield on_page
 
 
 @app.command(epilog=EXIT_CODES)

@@ -86,6 +86,23 @@ _KINDS = (
         Severity.INFO,
         "nothing restarts the pods when the ConfigMap changes",
     ),
+    # Reading a cluster (`migrate scan`).
+    Kind("namespace-forbidden", Severity.WARNING, "a namespace could not be read (401/403)"),
+    Kind(
+        "api-unavailable",
+        Severity.ERROR,
+        "the API server failed or timed out, after retries",
+    ),
+    Kind(
+        "helm-release-unreadable",
+        Severity.WARNING,
+        "no deployed revision of the workload's Helm release could be read",
+    ),
+    Kind(
+        "helm-values-mismatch",
+        Severity.WARNING,
+        "the Helm release's values do not explain the pod's env",
+    ),
     # Workloads that cannot be migrated.
     Kind("workload-invalid", Severity.ERROR, "the workload is not a valid pod template"),
     Kind(

@@ -18,13 +18,16 @@ from migrate.engine.evaluate import Path
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a document came from: a file (or ``<stdin>``) and its first line (1-based)."""
+    """Where a document came from: a file (or ``<stdin>``) and its first line (1-based).
+
+    Objects read from a cluster have no line (0): ``file`` names the context and object.
+    """
 
     file: str
     line: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}" if self.line else self.file
 
 
 @dataclass(frozen=True)

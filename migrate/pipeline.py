@@ -9,7 +9,7 @@ It returns everything in memory; writing is the ``output`` module's job.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -75,10 +75,20 @@ def load(arguments: Sequence[str], recursive: bool) -> list[Document]:
 
 
 def convert(
-    documents: Sequence[Document], profile: Profile, *, preserve_behavior: bool = False
+    documents: Sequence[Document],
+    profile: Profile,
+    *,
+    preserve_behavior: bool = False,
+    complete: Collection[str] = (),
 ) -> Result:
-    """Plan and render every Llama Stack workload of ``documents``."""
+    """Plan and render every Llama Stack workload of ``documents``.
+
+    ``complete`` names namespaces whose ConfigMaps are all in ``documents`` (as
+    a cluster scan reads them): there, a ConfigMap not found does not exist.
+    """
     config_maps = _config_maps(documents)
+    for namespace in complete:
+        config_maps[namespace] = _Complete(config_maps.get(namespace, {}))
     outcomes: list[Outcome] = []
     seen: dict[tuple[str, str, str], Document] = {}
     for document in documents:
@@ -135,6 +145,16 @@ def _config_maps(documents: Sequence[Document]) -> dict[str, dict[str, Mapping[s
             str(k): v if isinstance(v, str) else str(v) for k, v in data.items()
         }
     return found
+
+
+class _Complete(dict[str, Mapping[str, str] | None]):
+    """Every ConfigMap of a namespace: a name not held is a ConfigMap that does not exist."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> None:
+        return None
 
 
 def directory(plan: Plan) -> PurePosixPath:

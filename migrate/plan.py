@@ -334,6 +334,15 @@ def _shape_problem(pod: Mapping[str, Any], container: Mapping[str, Any]) -> str 
     return None
 
 
+def is_llama_stack(document: Document, profile: Profile) -> bool:
+    """Whether a Deployment or StatefulSet has (or may have) a Llama Stack container."""
+    pod = _get_exact(document.data, _POD_SPEC)
+    containers = pod.get("containers") if isinstance(pod, Mapping) else None
+    if not isinstance(containers, list):
+        return False
+    return _llama_stack_container(containers, profile) is not None
+
+
 def _image_repository(image: str) -> str:
     repository = image.split("@", 1)[0]
     slash = repository.rfind("/")

@@ -107,6 +107,6 @@ def test_exit_codes_are_documented_alike_in_help_readme_and_docs() -> None:
             assert re.search(rf"^\| {code} \|[^\n]*{re.escape(words)}", page, re.M), (path, code)
     for code, words in meanings.items():
         assert f"{code} {words}" in help_text, code
-    for command in ("convert", "mapping", "findings", "values"):
+    for command in ("convert", "scan", "mapping", "findings", "values"):
         sub = " ".join(migrate(command, "--help").stdout.split())
         assert "Exit codes (every command)" in sub, command

@@ -98,20 +98,44 @@ def build(
     chart_source: str,
     chart_defaults: Mapping[str, Any],
     files: Mapping[int, Sequence[str]] | None = None,
+    contexts: Sequence[str] | None = None,
+    scan: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The report as plain data (the shape of ``docs/report-schema.json``).
 
     ``outcomes`` are the pipeline's (plan, artifacts) records; ``files`` maps
-    an outcome's position to the paths it wrote or would write.
+    an outcome's position to the paths it wrote or would write. A scan gives
+    each outcome's context and, in ``scan``, per context what was read and
+    the faults met (each with ``namespace`` and a ``finding``).
     """
     tally = _Tally()
     workloads = [
-        _workload(outcome.plan, options, tally, chart_defaults, (files or {}).get(index, ()))
+        _workload(
+            outcome.plan,
+            options,
+            tally,
+            chart_defaults,
+            (files or {}).get(index, ()),
+            contexts[index] if contexts is not None else None,
+        )
         for index, outcome in enumerate(outcomes)
     ]
+    scanned = [
+        {
+            "context": source["context"],
+            "namespaces": list(source["namespaces"]),
+            "requests": source["requests"],
+            "faults": [
+                {"namespace": namespace, **_finding(found)}
+                for namespace, found in source["faults"]
+                if not _ignored(found, options, tally)
+            ],
+        }
+        for source in scan or ()
+    ]
     counts = {s.value: 0 for s in Severity}
-    for workload in workloads:
-        for found in workload["findings"]:
+    for record in [*workloads, *({"findings": c["faults"]} for c in scanned)]:
+        for found in record["findings"]:
             counts[found["severity"]] += 1
     statuses = [w["status"] for w in workloads]
     return {
@@ -140,6 +164,7 @@ def build(
             "ignored": dict(sorted(tally.ignored.items())),
             "failed": failed(counts, options.fail_on),
         },
+        "scan": scanned if scan is not None else None,
         "workloads": workloads,
     }
 
@@ -152,20 +177,31 @@ def failed(counts: Mapping[str, int], fail_on: str) -> bool:
     return any(n and at_least(Severity(s), threshold) for s, n in counts.items())
 
 
+def _finding(found: Finding) -> dict[str, Any]:
+    return {"id": found.id, "severity": found.severity.value, "message": found.message}
+
+
+def _ignored(found: Finding, options: Options, tally: _Tally, plan: Plan | None = None) -> bool:
+    hit = any(
+        rule.matches(found, plan) if plan is not None else rule.id == found.id and rule.scope == "*"
+        for rule in options.rules
+    )
+    if hit:
+        tally.ignored[found.id] = tally.ignored.get(found.id, 0) + 1
+    return hit
+
+
 def _workload(
     plan: Plan,
     options: Options,
     tally: _Tally,
     chart_defaults: Mapping[str, Any],
     files: Sequence[str],
+    context: str | None,
 ) -> dict[str, Any]:
-    shown: list[dict[str, Any]] = []
-    for found in plan.findings:
-        if any(rule.matches(found, plan) for rule in options.rules):
-            tally.ignored[found.id] = tally.ignored.get(found.id, 0) + 1
-            continue
-        shown.append({"id": found.id, "severity": found.severity.value, "message": found.message})
+    shown = [_finding(f) for f in plan.findings if not _ignored(f, options, tally, plan)]
     record: dict[str, Any] = {
+        "context": context,
         "kind": plan.kind,
         "namespace": plan.namespace,
         "name": plan.name,

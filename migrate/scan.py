@@ -1,0 +1,265 @@
+"""``migrate scan``: live clusters in, the same plans and artifacts as ``convert`` out.
+
+This module owns the order of a scan: per context, list Deployments and
+StatefulSets (paged), keep the Llama Stack ones, read the ConfigMaps of
+their namespaces once each, then plan exactly as ``convert`` does. Objects
+become documents in the layout ``kubectl`` users know (server-set fields
+removed), so a scan of objects and a conversion of the same objects written
+in that layout give byte-identical files. With ``helm_values``, the last
+deployed revision of each workload's Helm release is read and its values
+turned into new-chart values. Faults of one namespace are recorded and the
+scan goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from migrate import pipeline, values, yamlio
+from migrate.errors import MigrateError
+from migrate.findings import finding
+from migrate.model import Document, Finding, Origin, Status
+from migrate.plan import is_llama_stack
+from migrate.profile import Profile
+from migrate.sources import cluster, helm_release
+
+HELM_VALUES_FILE = "helm-values.yaml"
+# Fields the API server sets; a manifest to apply has none of them.
+_SERVER_METADATA = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+)
+_SERVER_ANNOTATIONS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class ContextResult:
+    """What one context gave: its plans and files, and what could not be read."""
+
+    context: str
+    namespaces: tuple[str, ...]  # ("*",) for all namespaces
+    result: pipeline.Result
+    faults: list[tuple[str | None, Finding]] = field(default_factory=list)  # namespace, finding
+    requests: int = 0
+
+
+def scan(
+    kubeconfig: Path | None,
+    contexts: Sequence[str],
+    profile: Profile,
+    *,
+    namespaces: Sequence[str] = (),
+    all_namespaces: bool = False,
+    selector: str | None = None,
+    timeout: float = 30.0,
+    preserve_behavior: bool = False,
+    helm_values: bool = False,
+    page_size: int = cluster.PAGE_SIZE,
+    on_page: Callable[[str], None] | None = None,
+) -> list[ContextResult]:
+    """Scan every context; raises ClusterError when a cluster cannot be used at all."""
+    results: list[ContextResult] = []
+    for name, default_namespace in cluster.contexts(kubeconfig, list(contexts)):
+        connection = cluster.connect(kubeconfig, name, default_namespace, timeout)
+        if on_page is not None:
+            connection.on_page = on_page
+        wanted: list[str | None] = (
+            [None] if all_namespaces else list(dict.fromkeys(namespaces or [default_namespace]))
+        )
+        results.append(
+            _scan_context(
+                connection, wanted, profile, selector, preserve_behavior, helm_values, page_size
+            )
+        )
+    return results
+
+
+def _scan_context(
+    connection: cluster.Connection,
+    wanted: list[str | None],
+    profile: Profile,
+    selector: str | None,
+    preserve_behavior: bool,
+    helm_values: bool,
+    page_size: int,
+) -> ContextResult:
+    faults: list[tuple[str | None, Finding]] = []
+    workloads: list[Document] = []
+    for resource in (cluster.DEPLOYMENTS, cluster.STATEFUL_SETS):
+        for namespace in wanted:
+            try:
+                for item in connection.list(
+                    resource, namespace, selector=selector, page_size=page_size
+                ):
+                    document = to_document(item, connection.context)
+                    if is_llama_stack(document, profile):
+                        workloads.append(document)
+            except cluster.Fault as fault:
+                faults.append((namespace, _fault_finding(fault)))
+    config_maps: list[Document] = []
+    complete: list[str] = []
+    for namespace in sorted({d.namespace or "default" for d in workloads}):
+        try:
+            config_maps += [
+                to_document(item, connection.context)
+                for item in connection.list(cluster.CONFIG_MAPS, namespace, page_size=page_size)
+            ]
+            complete.append(namespace)
+        except cluster.Fault as fault:
+            faults.append((namespace, _fault_finding(fault)))
+    result = pipeline.convert(
+        config_maps + workloads, profile, preserve_behavior=preserve_behavior, complete=complete
+    )
+    if helm_values:
+        result = _with_helm_values(connection, result, profile, preserve_behavior, faults)
+    return ContextResult(
+        connection.context,
+        tuple("*" if n is None else n for n in wanted),
+        result,
+        faults,
+        connection.requests,
+    )
+
+
+def _fault_finding(fault: cluster.Fault) -> Finding:
+    if fault.kind == "forbidden":
+        return finding("namespace-forbidden", fault.message)
+    return finding("api-unavailable", fault.message)
+
+
+def to_document(item: Mapping[str, Any], context: str) -> Document:
+    """A cluster object as a manifest document, without the fields the server sets."""
+    data = clean(item)
+    metadata = data.get("metadata") or {}
+    text = yamlio.dump(yamlio.to_commented(data))
+    where = f"{metadata.get('namespace', 'default')}/{metadata.get('name', '')}"
+    origin = Origin(f"{context}: {str(data.get('kind', '')).lower()} {where}", 0)
+    return Document(text=text, data=yamlio.load_manifest(text), origin=origin)
+
+
+def clean(item: Mapping[str, Any]) -> dict[str, Any]:
+    """``item`` without status and server-set metadata, keys in their order."""
+    data = {key: value for key, value in item.items() if key != "status"}
+    metadata = dict(data.get("metadata") or {})
+    for key in _SERVER_METADATA:
+        metadata.pop(key, None)
+    annotations = {
+        k: v for k, v in (metadata.get("annotations") or {}).items() if k not in _SERVER_ANNOTATIONS
+    }
+    if annotations:
+        metadata["annotations"] = annotations
+    else:
+        metadata.pop("annotations", None)
+    data["metadata"] = metadata
+    ordered: dict[str, Any] = {
+        key: data[key] for key in ("apiVersion", "kind", "metadata") if key in data
+    }
+    ordered.update({key: value for key, value in data.items() if key not in ordered})
+    return ordered
+
+
+def folder(context: str) -> str:
+    """A context name as one directory name (cloud context names hold ':' and '/')."""
+    return _SAFE_NAME.sub("_", context).strip("._") or "context"
+
+
+def _with_helm_values(
+    connection: cluster.Connection,
+    result: pipeline.Result,
+    profile: Profile,
+    preserve_behavior: bool,
+    faults: list[tuple[str | None, Finding]],
+) -> pipeline.Result:
+    """Add ``helm-values.yaml`` to each Helm-managed workload: its release's values, converted."""
+    outcomes: list[pipeline.Outcome] = []
+    releases: dict[tuple[str, str], helm_release.Revision | cluster.Fault | None] = {}
+    for outcome in result.outcomes:
+        plan = outcome.plan
+        owner = cluster.owner_release(plan.document.data.get("metadata") or {})
+        if plan.status is not Status.NEEDS_MIGRATION or owner is None:
+            outcomes.append(outcome)
+            continue
+        if owner not in releases:
+            releases[owner] = _last_deployed(connection, *owner)
+        revision = releases[owner]
+        extra: list[Finding] = []
+        artifacts = list(outcome.artifacts)
+        if isinstance(revision, cluster.Fault):
+            extra.append(
+                finding(
+                    "helm-release-unreadable",
+                    f"release {owner[0]} in {owner[1]}: {revision.message}",
+                )
+            )
+        elif revision is None:
+            extra.append(
+                finding(
+                    "helm-release-unreadable",
+                    f"release {owner[0]} in {owner[1]} has no deployed revision to start from",
+                )
+            )
+        else:
+            try:
+                converted = values.convert(
+                    yamlio.dump(yamlio.to_commented(dict(revision.values))),
+                    f"release {revision.release} v{revision.version}",
+                    profile,
+                    preserve_behavior=preserve_behavior,
+                )
+            except MigrateError as error:
+                extra.append(finding("helm-release-unreadable", str(error)))
+            else:
+                artifacts.append(
+                    pipeline.Artifact(pipeline.directory(plan) / HELM_VALUES_FILE, converted.text)
+                )
+                if not yamlio.same(converted.target.desired, plan.run_config):
+                    extra.append(
+                        finding(
+                            "helm-values-mismatch",
+                            f"the values of release {revision.release} v{revision.version} do "
+                            "not explain the pod's env: helm-values.yaml follows the values, "
+                            "values-overlay.yaml the pod",
+                        )
+                    )
+        if extra:
+            from dataclasses import replace
+
+            plan = replace(plan, findings=plan.findings + tuple(extra))
+        outcomes.append(pipeline.Outcome(plan, tuple(artifacts), outcome.exact))
+    return pipeline.Result(result.documents, tuple(outcomes))
+
+
+def _last_deployed(
+    connection: cluster.Connection, release: str, namespace: str
+) -> helm_release.Revision | cluster.Fault | None:
+    try:
+        secrets = list(
+            connection.list(cluster.SECRETS, namespace, selector=helm_release.selector(release))
+        )
+        return helm_release.last_deployed(secrets, release)
+    except cluster.Fault as fault:
+        return fault
+    except helm_release.ReleaseError as error:
+        return cluster.Fault("unavailable", str(error))
+
+
+def artifacts(results: Iterable[ContextResult]) -> list[pipeline.Artifact]:
+    """Every file of every context, under ``<context>/``."""
+    return [
+        pipeline.Artifact(PurePosixPath(folder(r.context)) / a.path, a.text)
+        for r in results
+        for o in r.result.outcomes
+        for a in o.artifacts
+    ]

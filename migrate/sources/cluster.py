@@ -1,0 +1,265 @@
+"""Reading live clusters, read-only: connection, paged raw lists, retries and faults.
+
+This module owns every call to the Kubernetes API and is the only one that
+imports the kubernetes client (``migrate --help`` must not pay for it). It
+only ever sends GET requests: lists of Deployments, StatefulSets and
+ConfigMaps, and, for ``--helm-values``, the Secrets Helm stores releases in
+(selected by label; no other Secret is ever read). Lists are paged
+(``limit``/``continue``) and read as raw JSON, not as the client's typed
+models. 5xx answers and timeouts are retried a bounded number of times with
+backoff; 401/403 on one namespace is a :class:`Fault` and the scan goes on;
+an unreachable cluster or rejected credentials end the run (exit code 3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from migrate.errors import EXIT_CLUSTER, InputError, MigrateError
+
+PAGE_SIZE = 500
+RETRIES = 3
+BACKOFF = 0.2  # seconds before the first retry; doubled each time
+
+
+class ClusterError(MigrateError):
+    """The cluster cannot be reached, or it rejects our credentials."""
+
+    exit_code = EXIT_CLUSTER
+
+
+class Fault(Exception):
+    """One list that could not be read; recorded, and the scan goes on."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # "forbidden" or "unavailable"
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A listable kind: how to list it in one namespace and across all."""
+
+    kind: str
+    api_version: str
+    namespaced: Callable[[client.ApiClient], Callable[..., Any]]
+    everywhere: Callable[[client.ApiClient], Callable[..., Any]]
+
+
+DEPLOYMENTS = Resource(
+    "Deployment",
+    "apps/v1",
+    lambda api: client.AppsV1Api(api).list_namespaced_deployment,
+    lambda api: client.AppsV1Api(api).list_deployment_for_all_namespaces,
+)
+STATEFUL_SETS = Resource(
+    "StatefulSet",
+    "apps/v1",
+    lambda api: client.AppsV1Api(api).list_namespaced_stateful_set,
+    lambda api: client.AppsV1Api(api).list_stateful_set_for_all_namespaces,
+)
+CONFIG_MAPS = Resource(
+    "ConfigMap",
+    "v1",
+    lambda api: client.CoreV1Api(api).list_namespaced_config_map,
+    lambda api: client.CoreV1Api(api).list_config_map_for_all_namespaces,
+)
+SECRETS = Resource(
+    "Secret",
+    "v1",
+    lambda api: client.CoreV1Api(api).list_namespaced_secret,
+    lambda api: client.CoreV1Api(api).list_secret_for_all_namespaces,
+)
+
+
+@dataclass
+class Connection:
+    """One context's API client, with the count of requests sent through it."""
+
+    context: str
+    namespace: str  # the context's default namespace
+    api: client.ApiClient
+    timeout: float
+    requests: int = 0
+    on_page: Callable[[str], None] = field(default=lambda label: None)
+
+    def list(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        *,
+        selector: str | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> Iterator[dict[str, Any]]:
+        """Every object of ``resource`` in ``namespace`` (None: all), page by page."""
+        token: str | None = None
+        where = f"in namespace {namespace}" if namespace else "across all namespaces"
+        while True:
+            arguments: dict[str, Any] = {"limit": page_size}
+            if token:
+                arguments["_continue"] = token
+            if selector:
+                arguments["label_selector"] = selector
+            method = resource.namespaced(self.api) if namespace else resource.everywhere(self.api)
+            if namespace:
+                arguments["namespace"] = namespace
+            page = self._get(method, arguments, f"{resource.kind}s {where}")
+            self.on_page(f"{self.context}: {resource.kind}s {where}")
+            for item in page.get("items") or []:
+                if isinstance(item, dict):
+                    item.setdefault("apiVersion", resource.api_version)
+                    item.setdefault("kind", resource.kind)
+                    yield item
+            token = (page.get("metadata") or {}).get("continue") or None
+            if not token:
+                return
+
+    def _get(self, method: Callable[..., Any], arguments: dict[str, Any], what: str) -> Any:
+        delay = BACKOFF
+        for attempt in range(RETRIES + 1):
+            last = attempt == RETRIES
+            self.requests += 1
+            try:
+                response = method(
+                    _preload_content=False, _request_timeout=self.timeout, **arguments
+                )
+                return json.loads(response.data)
+            except ApiException as error:
+                if error.status == 401:
+                    raise ClusterError(
+                        f"context {self.context}: the API server rejected the credentials "
+                        f"(401 {error.reason})"
+                    ) from None
+                if error.status == 403:
+                    raise Fault("forbidden", f"listing {what} is forbidden (403)") from None
+                retry = error.status in (429, 500, 502, 503, 504) and not last
+                if not retry:
+                    raise Fault(
+                        "unavailable",
+                        f"listing {what} failed: {error.status} {error.reason}"
+                        + (f" after {attempt + 1} attempts" if attempt else ""),
+                    ) from None
+            except urllib3.exceptions.MaxRetryError as error:
+                if _refused(error.reason):
+                    if last:
+                        raise ClusterError(
+                            f"context {self.context}: cannot reach the API server at "
+                            f"{self.api.configuration.host} ({_short(error.reason)})"
+                        ) from None
+                elif last:
+                    raise Fault(
+                        "unavailable", f"listing {what} failed: {_short(error.reason)}"
+                    ) from None
+            except (urllib3.exceptions.HTTPError, TimeoutError, ValueError) as error:
+                if last:
+                    raise Fault(
+                        "unavailable",
+                        f"listing {what} failed after {attempt + 1} attempts: {_short(error)}",
+                    ) from None
+            time.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+
+def _refused(reason: object) -> bool:
+    return isinstance(
+        reason,
+        urllib3.exceptions.NewConnectionError
+        | urllib3.exceptions.ConnectTimeoutError
+        | urllib3.exceptions.NameResolutionError,
+    )
+
+
+def _short(error: object) -> str:
+    if isinstance(error, urllib3.exceptions.ReadTimeoutError):
+        return "timed out"
+    text = str(error)
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        text = text.split(": ", 1)[-1]
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def contexts(kubeconfig: Path | None, wanted: list[str]) -> list[tuple[str, str]]:
+    """The contexts to scan with their default namespaces: ``wanted``, or the current one.
+
+    Inside a pod without a kubeconfig, the pod's own service account is the
+    one context, named ``in-cluster``.
+    """
+    if kubeconfig is None and _in_cluster():
+        if wanted:
+            raise InputError("--context needs a kubeconfig; none was found (running in a pod)")
+        return [("in-cluster", _pod_namespace())]
+    path = str(kubeconfig) if kubeconfig else None
+    try:
+        available, current = config.list_kube_config_contexts(config_file=path)
+    except (ConfigException, OSError) as error:
+        raise InputError(f"kubeconfig: {error}") from None
+    by_name = {c["name"]: (c.get("context") or {}).get("namespace") or "default" for c in available}
+    if not wanted:
+        if not current:
+            raise InputError("kubeconfig: no current context; pass --context")
+        wanted = [current["name"]]
+    missing = [name for name in wanted if name not in by_name]
+    if missing:
+        raise InputError(
+            f"kubeconfig: no context named {', '.join(missing)} "
+            f"(known: {', '.join(sorted(by_name)) or 'none'})"
+        )
+    return [(name, by_name[name]) for name in dict.fromkeys(wanted)]
+
+
+def connect(kubeconfig: Path | None, context: str, namespace: str, timeout: float) -> Connection:
+    """An API client for ``context``; urllib3's own retries off (ours are bounded)."""
+    configuration = client.Configuration()
+    try:
+        if context == "in-cluster" and kubeconfig is None and _in_cluster():
+            config.load_incluster_config(client_configuration=configuration)
+        else:
+            config.load_kube_config(
+                config_file=str(kubeconfig) if kubeconfig else None,
+                context=context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+    except (ConfigException, OSError) as error:
+        raise InputError(f"kubeconfig, context {context}: {error}") from None
+    configuration.retries = 0
+    return Connection(context, namespace, client.ApiClient(configuration), timeout)
+
+
+def _in_cluster() -> bool:
+    default = Path(os.environ.get("KUBECONFIG", "") or Path.home() / ".kube" / "config")
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not default.exists()
+
+
+def _pod_namespace() -> str:
+    path = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+    try:
+        return path.read_text().strip() or "default"
+    except OSError:
+        return "default"
+
+
+def owner_release(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The Helm release (name, namespace) that manages an object, from its metadata."""
+    annotations = metadata.get("annotations") or {}
+    labels = metadata.get("labels") or {}
+    name = annotations.get("meta.helm.sh/release-name")
+    namespace = annotations.get("meta.helm.sh/release-namespace") or metadata.get("namespace")
+    if not name and labels.get("app.kubernetes.io/managed-by") == "Helm":
+        name = labels.get("app.kubernetes.io/instance")
+    if not name:
+        return None
+    return str(name), str(namespace or "default")
