@@ -157,6 +157,14 @@ class _Complete(dict[str, Mapping[str, str] | None]):
         return None
 
 
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def context_folder(context: str) -> str:
+    """A kubeconfig context name as one directory name (cloud names hold ':' and '/')."""
+    return _UNSAFE_IN_NAME.sub("_", context).strip("._") or "context"
+
+
 def directory(plan: Plan) -> PurePosixPath:
     return PurePosixPath(plan.namespace) / plan.name
 

@@ -13,7 +13,6 @@ scan goes on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -41,7 +40,6 @@ _SERVER_ANNOTATIONS = (
     "kubectl.kubernetes.io/last-applied-configuration",
     "deployment.kubernetes.io/revision",
 )
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass
@@ -171,8 +169,8 @@ def clean(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def folder(context: str) -> str:
-    """A context name as one directory name (cloud context names hold ':' and '/')."""
-    return _SAFE_NAME.sub("_", context).strip("._") or "context"
+    """A context name as one directory name (see :func:`pipeline.context_folder`)."""
+    return pipeline.context_folder(context)
 
 
 def _with_helm_values(

@@ -327,6 +327,11 @@ async def test_command_line_report_and_exit_codes(tmp_path: Path) -> None:
         assert report["scan"][0]["context"] == "main"
         assert [f["namespace"] for f in report["scan"][0]["faults"]] == ["search"]
         assert {w["context"] for w in report["workloads"]} == {"main"}
+        nexts = {w["name"]: w["next"] for w in report["workloads"]}
+        assert nexts["llama-stack"] == (
+            "helm upgrade --install llama-stack <chart> -n research --kube-context main "
+            "--reset-then-reuse-values -f migrated/main/research/llama-stack/values-overlay.yaml"
+        )
         assert "dry run: nothing written" in err
 
         out_dir = tmp_path / "out"

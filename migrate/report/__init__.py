@@ -240,7 +240,7 @@ def _workload(
             {"path": c.dotted, "change": c.change, **_sides("old", c.old, "new", c.new, c.change)}
             for c in changes(chart_defaults, plan.run_config)
         ]
-        record["next"] = next_step(plan, options)
+        record["next"] = next_step(plan, options, context)
     return record
 
 
@@ -289,18 +289,25 @@ def helm_release(plan: Plan) -> str | None:
     return str(release) if release else None
 
 
-def next_step(plan: Plan, options: Options) -> str:
+def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
     """The command that applies the result: helm for Helm-managed workloads, else kubectl."""
-    folder = f"{options.output_dir.rstrip('/')}/{plan.namespace}/{plan.name}"
+    from migrate.pipeline import context_folder
+
+    root = options.output_dir.rstrip("/")
+    if context is not None:
+        root = f"{root}/{context_folder(context)}"
+    folder = f"{root}/{plan.namespace}/{plan.name}"
     release = helm_release(plan)
     if release:
         chart = options.chart or "<chart>"
+        where = f" --kube-context {context}" if context is not None else ""
         # The release's own values are kept (new chart defaults underneath); the overlay wins.
         return (
-            f"helm upgrade --install {release} {chart} -n {plan.namespace} "
+            f"helm upgrade --install {release} {chart} -n {plan.namespace}{where} "
             f"--reset-then-reuse-values -f {folder}/values-overlay.yaml"
         )
-    return f"kubectl apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
+    where = f" --context {context}" if context is not None else ""
+    return f"kubectl{where} apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
 
 
 def llama_stack(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
