@@ -16,7 +16,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from migrate import __version__
-from migrate.errors import EXIT_FINDINGS, EXIT_OK, InputError, MigrateError
+from migrate.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, MigrateError
 
 EXIT_CODES = """Exit codes (every command): 0 done, no finding at or above --fail-on;
 1 findings at or above --fail-on (default: error); 2 usage error, unreadable
@@ -163,8 +163,12 @@ def convert(
 
         rules = _rules(ignore or [], ignore_file)
         chosen = profile.load(template=template, chart=chart, extra_vars=tuple(migrate_var or ()))
-        documents = pipeline.load(filenames, recursive)
-        result = pipeline.convert(documents, chosen, preserve_behavior=preserve_behavior)
+        # A document that cannot be read is an error of its own; the others go on.
+        problems: list[str] = []
+        documents = pipeline.load(filenames, recursive, problems)
+        result = pipeline.convert(
+            documents, chosen, preserve_behavior=preserve_behavior, problems=problems
+        )
         artifacts = [a for o in result.outcomes for a in o.artifacts]
         files: dict[int, list[str]] = {}
         if not stdout:
@@ -193,12 +197,17 @@ def convert(
             chart_source=chosen.chart_source,
             chart_defaults=chosen.chart_defaults,
             files=files,
+            input_errors=problems,
         )
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
         # With --stdout the manifests own stdout: the report goes to stderr.
         _emit(data, output, report_file, stream=sys.stderr if stdout and not dry_run else None)
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
+    if problems:
+        raise typer.Exit(EXIT_INPUT)
     raise typer.Exit(EXIT_FINDINGS if data["summary"]["failed"] else EXIT_OK)
 
 

@@ -66,11 +66,32 @@ class Result:
         )
 
 
-def load(arguments: Sequence[str], recursive: bool) -> list[Document]:
-    """Every document of every input, in input order."""
+def load(
+    arguments: Sequence[str], recursive: bool, problems: list[str] | None = None
+) -> list[Document]:
+    """Every document of every input, in input order.
+
+    An input that cannot be read raises InputError, or, when ``problems`` is
+    given, is recorded there and skipped while the other inputs go on.
+    """
     found: list[Document] = []
-    for path in manifests.paths(arguments, recursive):
-        found += manifests.documents(path, manifests.read(path))
+    for argument in arguments:
+        try:
+            paths = manifests.paths([argument], recursive)
+        except InputError as error:
+            if problems is None:
+                raise
+            problems.append(str(error))
+            continue
+        for path in paths:
+            try:
+                text = manifests.read(path)
+            except InputError as error:
+                if problems is None:
+                    raise
+                problems.append(str(error))
+                continue
+            found += manifests.documents(path, text, problems)
     return found
 
 
@@ -80,13 +101,14 @@ def convert(
     *,
     preserve_behavior: bool = False,
     complete: Collection[str] = (),
+    problems: list[str] | None = None,
 ) -> Result:
     """Plan and render every Llama Stack workload of ``documents``.
 
     ``complete`` names namespaces whose ConfigMaps are all in ``documents`` (as
     a cluster scan reads them): there, a ConfigMap not found does not exist.
     """
-    config_maps = _config_maps(documents)
+    config_maps = _config_maps(documents, problems)
     for namespace in complete:
         config_maps[namespace] = _Complete(config_maps.get(namespace, {}))
     outcomes: list[Outcome] = []
@@ -94,26 +116,15 @@ def convert(
     for document in documents:
         if document.kind not in WORKLOAD_KINDS:
             continue
-        if not document.name:
-            raise InputError(f"{document.origin}: {document.kind} without metadata.name")
+        try:
+            _check_names(document, seen)
+        except InputError as error:
+            if problems is None:
+                raise
+            problems.append(str(error))
+            continue
         namespace = document.namespace or "default"
-        # Names become directories: only what Kubernetes accepts may reach the file system.
-        if not _DNS_SUBDOMAIN.fullmatch(document.name) or len(document.name) > 253:
-            raise InputError(
-                f"{document.origin}: metadata.name {document.name!r} is not a valid "
-                "Kubernetes object name"
-            )
-        if not _DNS_LABEL.fullmatch(namespace) or len(namespace) > 63:
-            raise InputError(
-                f"{document.origin}: metadata.namespace {namespace!r} is not a valid namespace"
-            )
-        key = (document.kind, namespace, document.name)
-        if key in seen:
-            raise InputError(
-                f"{document.origin}: {document.kind} {namespace}/{document.name} appears "
-                f"twice (first at {seen[key].origin})"
-            )
-        seen[key] = document
+        seen[(document.kind, namespace, document.name)] = document
         try:
             workload_plan = plan(
                 document,
@@ -132,14 +143,42 @@ def convert(
     return Result(documents=len(documents), outcomes=tuple(outcomes))
 
 
-def _config_maps(documents: Sequence[Document]) -> dict[str, dict[str, Mapping[str, str] | None]]:
+def _check_names(document: Document, seen: Mapping[tuple[str, str, str], Document]) -> None:
+    """Names become directories: only what Kubernetes accepts may reach the file system."""
+    if not document.name:
+        raise InputError(f"{document.origin}: {document.kind} without metadata.name")
+    namespace = document.namespace or "default"
+    if not _DNS_SUBDOMAIN.fullmatch(document.name) or len(document.name) > 253:
+        raise InputError(
+            f"{document.origin}: metadata.name {document.name!r} is not a valid "
+            "Kubernetes object name"
+        )
+    if not _DNS_LABEL.fullmatch(namespace) or len(namespace) > 63:
+        raise InputError(
+            f"{document.origin}: metadata.namespace {namespace!r} is not a valid namespace"
+        )
+    key = (document.kind, namespace, document.name)
+    if key in seen:
+        raise InputError(
+            f"{document.origin}: {document.kind} {namespace}/{document.name} appears "
+            f"twice (first at {seen[key].origin})"
+        )
+
+
+def _config_maps(
+    documents: Sequence[Document], problems: list[str] | None = None
+) -> dict[str, dict[str, Mapping[str, str] | None]]:
     found: dict[str, dict[str, Mapping[str, str] | None]] = {}
     for document in documents:
         if document.kind != "ConfigMap" or not document.name:
             continue
         data: Any = document.data.get("data") or {}
         if not isinstance(data, Mapping):
-            raise InputError(f"{document.origin}: ConfigMap {document.name}: data is not a mapping")
+            error = f"{document.origin}: ConfigMap {document.name}: data is not a mapping"
+            if problems is None:
+                raise InputError(error)
+            problems.append(error)
+            continue
         namespace = document.namespace or "default"
         found.setdefault(namespace, {})[document.name] = {
             str(k): v if isinstance(v, str) else str(v) for k, v in data.items()

@@ -110,3 +110,30 @@ def test_exit_codes_are_documented_alike_in_help_readme_and_docs() -> None:
     for command in ("convert", "scan", "mapping", "findings", "values"):
         sub = " ".join(migrate(command, "--help").stdout.split())
         assert "Exit codes (every command)" in sub, command
+
+
+def test_a_bad_document_is_named_and_the_other_inputs_still_convert(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: tabbed\n")
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text(
+        "kind: [unclosed\n---\n" + (ROOT / DEFAULTS).read_text()  # one bad, one good document
+    )
+    out = tmp_path / "out"
+    run = migrate("convert", "-f", str(bad), "-f", SEED, "-f", str(mixed), "-d", str(out))
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2
+    assert errors[0].startswith(f"error: {bad}:4:1: invalid YAML:")
+    assert errors[1].startswith(f"error: {mixed}:2:1: invalid YAML:")
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.yaml"))
+    assert written == [
+        "default/llama-stack/configmap.yaml",
+        "default/llama-stack/deployment.yaml",
+        "default/llama-stack/values-overlay.yaml",
+        "research/llama-stack/configmap.yaml",
+        "research/llama-stack/deployment.yaml",
+        "research/llama-stack/values-overlay.yaml",
+    ]
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]  # no temporary files

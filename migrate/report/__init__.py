@@ -100,6 +100,7 @@ def build(
     files: Mapping[int, Sequence[str]] | None = None,
     contexts: Sequence[str] | None = None,
     scan: Sequence[Mapping[str, Any]] | None = None,
+    input_errors: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The report as plain data (the shape of ``docs/report-schema.json``).
 
@@ -164,6 +165,7 @@ def build(
             "ignored": dict(sorted(tally.ignored.items())),
             "failed": failed(counts, options.fail_on),
         },
+        "inputErrors": list(input_errors),
         "scan": scanned if scan is not None else None,
         "workloads": workloads,
     }

@@ -66,27 +66,41 @@ def _name(path: str) -> str:
     return "<stdin>" if path == STDIN else path
 
 
-def documents(path: str, text: str) -> Iterator[Document]:
-    """The Kubernetes objects of one file, ``List`` items unpacked."""
+def documents(path: str, text: str, problems: list[str] | None = None) -> Iterator[Document]:
+    """The Kubernetes objects of one file, ``List`` items unpacked.
+
+    A document that cannot be read raises InputError, or, when ``problems`` is
+    given, is recorded there and skipped: the file's other documents go on.
+    """
     name = _name(path)
     for first_line, chunk in split(text):
         try:
-            data = load_manifest(chunk)
-        except MarkedYAMLError as error:
-            raise InputError(_describe(name, first_line, error)) from None
-        except YAMLError as error:
-            raise InputError(f"{name}:{first_line}: invalid YAML: {error}") from None
-        if data is None:
-            continue
-        origin = Origin(name, first_line)
-        if not isinstance(data, Mapping):
-            raise InputError(f"{origin}: a Kubernetes object must be a mapping")
-        if data.get("kind") == "List" or (
-            str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list)
-        ):
-            yield from _list_items(chunk, data, origin)
-        else:
-            yield Document(text=chunk, data=data, origin=origin)
+            yield from _chunk(name, first_line, chunk)
+        except InputError as error:
+            if problems is None:
+                raise
+            problems.append(str(error))
+
+
+def _chunk(name: str, first_line: int, chunk: str) -> list[Document]:
+    try:
+        data = load_manifest(chunk)
+    except MarkedYAMLError as error:
+        raise InputError(_describe(name, first_line, error)) from None
+    except YAMLError as error:
+        raise InputError(f"{name}:{first_line}: invalid YAML: {error}") from None
+    except RecursionError:
+        raise InputError(f"{name}:{first_line}: invalid YAML: nested too deeply") from None
+    if data is None:
+        return []
+    origin = Origin(name, first_line)
+    if not isinstance(data, Mapping):
+        raise InputError(f"{origin}: a Kubernetes object must be a mapping")
+    if data.get("kind") == "List" or (
+        str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list)
+    ):
+        return list(_list_items(chunk, data, origin))
+    return [Document(text=chunk, data=data, origin=origin)]
 
 
 def _describe(name: str, first_line: int, error: MarkedYAMLError) -> str:
