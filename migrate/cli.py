@@ -126,6 +126,13 @@ def convert(
             help="Also bake these variables (shell glob) into runConfig. Repeatable.",
         ),
     ] = None,
+    allow_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--allow-credentials",
+            help="Let --migrate-var bake variables whose names look like credentials.",
+        ),
+    ] = False,
     preserve_behavior: Annotated[
         bool,
         typer.Option(
@@ -162,7 +169,12 @@ def convert(
         from migrate import pipeline, profile, report
 
         rules = _rules(ignore or [], ignore_file)
-        chosen = profile.load(template=template, chart=chart, extra_vars=tuple(migrate_var or ()))
+        chosen = profile.load(
+            template=template,
+            chart=chart,
+            extra_vars=tuple(migrate_var or ()),
+            allow_credentials=allow_credentials,
+        )
         # A document that cannot be read is an error of its own; the others go on.
         problems: list[str] = []
         documents = pipeline.load(filenames, recursive, problems)
@@ -333,6 +345,13 @@ def scan(
             help="Also bake these variables (shell glob) into runConfig. Repeatable.",
         ),
     ] = None,
+    allow_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--allow-credentials",
+            help="Let --migrate-var bake variables whose names look like credentials.",
+        ),
+    ] = False,
     preserve_behavior: Annotated[
         bool,
         typer.Option(
@@ -368,7 +387,12 @@ def scan(
         from migrate import scan as scanner
 
         rules = _rules(ignore or [], ignore_file)
-        chosen = profile.load(template=template, chart=chart, extra_vars=tuple(migrate_var or ()))
+        chosen = profile.load(
+            template=template,
+            chart=chart,
+            extra_vars=tuple(migrate_var or ()),
+            allow_credentials=allow_credentials,
+        )
         with _progress() as on_page:
             results = scanner.scan(
                 kubeconfig,

@@ -92,6 +92,7 @@ def load(
     template: Path | None = None,
     chart: Path | None = None,
     extra_vars: tuple[str, ...] = (),
+    allow_credentials: bool = False,
 ) -> Profile:
     """The built-in profile, with the user's template, chart and migrated set applied."""
     folder = resources.files("migrate.profiles").joinpath(name)
@@ -154,7 +155,38 @@ def load(
         )
     if extra_vars:
         profile = replace(profile, migrated_vars=profile.migrated_vars + extra_vars)
+        if not allow_credentials:
+            _refuse_credentials(profile, extra_vars)
     return profile
+
+
+# Words of a name that mark a credential (whole words: MAX_TOKENS is a count), and
+# pieces that do anywhere (DBPASSWORD). Its value must not move into a ConfigMap.
+_CREDENTIAL_WORDS = frozenset({"KEY", "TOKEN", "PAT", "PWD", "CREDENTIAL", "CREDENTIALS"})
+_CREDENTIAL_PIECES = ("PASSWORD", "PASSWD", "SECRET", "APIKEY", "PRIVATE_KEY")
+
+
+def looks_like_credential(name: str) -> bool:
+    """Whether an env var's name says it holds a credential (OPENAI_API_KEY, …_TOKEN)."""
+    upper = name.upper().replace("-", "_")
+    return bool(_CREDENTIAL_WORDS & set(upper.split("_"))) or any(
+        piece in upper for piece in _CREDENTIAL_PIECES
+    )
+
+
+def _refuse_credentials(profile: Profile, extra_vars: tuple[str, ...]) -> None:
+    for glob in extra_vars:
+        hit = sorted(
+            name
+            for name in profile.readers
+            if evaluate.matches(name, (glob,)) and looks_like_credential(name)
+        )
+        if hit:
+            raise InputError(
+                f"--migrate-var {glob}: would bake {', '.join(hit)} into the ConfigMap, and "
+                f"{'these look' if len(hit) > 1 else 'it looks'} like a credential; ConfigMaps "
+                "are not secret. Pass --allow-credentials to do it anyway"
+            )
 
 
 def _read(path: Path) -> str:

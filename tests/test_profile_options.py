@@ -258,3 +258,33 @@ def test_names_that_are_not_kubernetes_names_never_reach_the_file_system(tmp_pat
     assert run.returncode == 2
     assert "metadata.name '../../x' is not a valid Kubernetes object name" in run.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "x").exists()
+
+
+def test_migrate_var_refuses_to_move_a_credential_into_the_configmap(tmp_path: Path) -> None:
+    seed = str(DEMO / "seed-example.yaml")
+    refused = migrate("convert", "-f", seed, "--dry-run", "--migrate-var", "VLLM_*")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "error: --migrate-var VLLM_*: would bake VLLM_API_TOKEN into the ConfigMap, and it "
+        "looks like a credential; ConfigMaps are not secret. Pass --allow-credentials to do "
+        "it anyway\n"
+    )
+    allowed = migrate(
+        "convert", "-f", seed, "--dry-run", "--fail-on", "none",
+        "--migrate-var", "VLLM_*", "--allow-credentials",
+    )  # fmt: skip
+    assert allowed.returncode == 0, allowed.stderr
+    # A glob that reaches no credential needs no permission.
+    narrow = migrate(
+        "convert", "-f", seed, "--dry-run", "--fail-on", "none", "--migrate-var", "VLLM_URL"
+    )
+    assert narrow.returncode == 0, narrow.stderr
+
+
+def test_credential_names_are_told_from_lookalikes() -> None:
+    from migrate.profile import looks_like_credential
+
+    credentials = ["OPENAI_API_KEY", "VLLM_API_TOKEN", "PGVECTOR_PASSWORD", "CLIENT_SECRET"]
+    credentials += ["HF_TOKEN", "DB_PASSWD", "GITHUB_PAT", "AWS_SECRET_ACCESS_KEY"]
+    lookalikes = ["VLLM_MAX_TOKENS", "KEYCLOAK_URL", "AUTHOR", "MONKEY", "TOKENIZER_PATH"]
+    assert [n for n in credentials + lookalikes if looks_like_credential(n)] == credentials
