@@ -23,7 +23,7 @@ from migrate.errors import MigrateError
 from migrate.findings import finding
 from migrate.model import Document, Finding, Origin, Status
 from migrate.plan import is_llama_stack
-from migrate.profile import Profile
+from migrate.profile import Profile, looks_like_credential
 from migrate.sources import cluster, helm_release
 
 HELM_VALUES_FILE = "helm-values.yaml"
@@ -209,9 +209,10 @@ def _with_helm_values(
                 )
             )
         else:
+            kept, withheld = withhold_credentials(revision.values)
             try:
                 converted = values.convert(
-                    yamlio.dump(yamlio.to_commented(dict(revision.values))),
+                    yamlio.dump(yamlio.to_commented(kept)),
                     f"release {revision.release} v{revision.version}",
                     profile,
                     preserve_behavior=preserve_behavior,
@@ -219,8 +220,22 @@ def _with_helm_values(
             except MigrateError as error:
                 extra.append(finding("helm-release-unreadable", str(error)))
             else:
+                header = [
+                    f"# Values of Helm release {revision.release} (revision {revision.version}, "
+                    "the last deployed), converted for the new chart by migrate."
+                ]
+                if withheld:
+                    header += [
+                        "# Left out because their names look like credentials (this file is "
+                        "not a Secret);",
+                        "# `helm upgrade --reset-then-reuse-values` keeps the release's own: "
+                        + ", ".join(withheld),
+                    ]
                 artifacts.append(
-                    pipeline.Artifact(pipeline.directory(plan) / HELM_VALUES_FILE, converted.text)
+                    pipeline.Artifact(
+                        pipeline.directory(plan) / HELM_VALUES_FILE,
+                        "\n".join(header) + "\n" + converted.text,
+                    )
                 )
                 if not yamlio.same(converted.target.desired, plan.run_config):
                     extra.append(
@@ -237,6 +252,24 @@ def _with_helm_values(
             plan = replace(plan, findings=plan.findings + tuple(extra))
         outcomes.append(pipeline.Outcome(plan, tuple(artifacts), outcome.exact))
     return pipeline.Result(result.documents, tuple(outcomes))
+
+
+def withhold_credentials(
+    tree: Mapping[str, Any], path: str = ""
+) -> tuple[dict[str, Any], list[str]]:
+    """``tree`` without the keys whose names look like credentials, and their paths."""
+    kept: dict[str, Any] = {}
+    withheld: list[str] = []
+    for key, value in tree.items():
+        where = f"{path}.{key}" if path else str(key)
+        if looks_like_credential(str(key)):
+            withheld.append(where)
+        elif isinstance(value, Mapping):
+            kept[key], inner = withhold_credentials(value, where)
+            withheld += inner
+        else:
+            kept[key] = value
+    return kept, withheld
 
 
 def _last_deployed(

@@ -250,6 +250,7 @@ SEED_VALUES = {
         },
     },
     "vllm": {"url": "http://vllm-router.vllm.svc.cluster.local/v1"},
+    "env": {"OPENAI_API_KEY": "SENTINEL-release-values", "LOG_LEVEL": "info"},
 }
 
 
@@ -270,6 +271,9 @@ async def test_helm_values_come_from_the_last_deployed_revision(tmp_path: Path) 
     assert "vectorStore" not in values and values["vllm"] == SEED_VALUES["vllm"]
     assert values["runConfig"]["vector_stores"]["default_provider_id"] == "milvus"
     assert "replicaCount" not in values  # nothing of the failed revision
+    # A credential of the release's values stays in the release (reuse-values keeps it).
+    assert values["env"] == {"LOG_LEVEL": "info"}
+    assert "env.OPENAI_API_KEY" in written["main/research/llama-stack/helm-values.yaml"]
     plan = result.result.outcomes[0].plan
     assert not {"helm-values-mismatch", "helm-release-unreadable"} & {f.id for f in plan.findings}
     assert all("SENTINEL" not in text for text in written.values())
