@@ -79,6 +79,61 @@ FormatOption = Annotated[
 ]
 
 
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Write no file; print what would be done.")
+]
+FormatChoiceOption = Annotated[
+    str | None, typer.Option("-o", "--output", metavar="FORMAT", help=_OUTPUT_HELP)
+]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option("--report", metavar="FILE", help="Write the report to FILE, not stdout."),
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+MigrateVarOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--migrate-var",
+        metavar="GLOB",
+        help="Also bake these variables (shell glob) into runConfig. Repeatable.",
+    ),
+]
+AllowCredentialsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-credentials",
+        help="Let --migrate-var bake variables whose names look like credentials.",
+    ),
+]
+PreserveOption = Annotated[
+    bool,
+    typer.Option(
+        "--preserve-behavior",
+        help="Pin keys whose chart defaults changed to what the pod ran before.",
+    ),
+]
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        metavar="ID",
+        help="Silence a finding: 'ID' or 'ID NAMESPACE/NAME' (glob). Repeatable.",
+    ),
+]
+IgnoreFileOption = Annotated[
+    Path | None,
+    typer.Option("--ignore-file", metavar="FILE", help="Ignore rules, one per line."),
+]
+FailOnOption = Annotated[
+    str,
+    typer.Option(
+        "--fail-on",
+        metavar="SEVERITY",
+        help="Exit 1 on findings of this severity or worse: error, warning, info, none.",
+    ),
+]
+
+
 @app.command(epilog=EXIT_CODES)
 def convert(
     filenames: Annotated[
@@ -99,67 +154,22 @@ def convert(
             "--output-dir", "-d", metavar="DIR", help="Where to write <namespace>/<name>/."
         ),
     ] = Path("migrated"),
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Write no file; print what would be done.")
-    ] = False,
-    output: Annotated[
-        str | None, typer.Option("-o", "--output", metavar="FORMAT", help=_OUTPUT_HELP)
-    ] = None,
-    report_file: Annotated[
-        Path | None,
-        typer.Option("--report", metavar="FILE", help="Write the report to FILE, not stdout."),
-    ] = None,
+    dry_run: DryRunOption = False,
+    output: FormatChoiceOption = None,
+    report_file: ReportOption = None,
     stdout: Annotated[
         bool,
         typer.Option("--stdout", help="Print the patched manifests and ConfigMaps; write no file."),
     ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite existing output files.")
-    ] = False,
+    force: ForceOption = False,
     template: TemplateOption = None,
     chart: ChartOption = None,
-    migrate_var: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--migrate-var",
-            metavar="GLOB",
-            help="Also bake these variables (shell glob) into runConfig. Repeatable.",
-        ),
-    ] = None,
-    allow_credentials: Annotated[
-        bool,
-        typer.Option(
-            "--allow-credentials",
-            help="Let --migrate-var bake variables whose names look like credentials.",
-        ),
-    ] = False,
-    preserve_behavior: Annotated[
-        bool,
-        typer.Option(
-            "--preserve-behavior",
-            help="Pin keys whose chart defaults changed to what the pod ran before.",
-        ),
-    ] = False,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--ignore",
-            metavar="ID",
-            help="Silence a finding: 'ID' or 'ID NAMESPACE/NAME' (glob). Repeatable.",
-        ),
-    ] = None,
-    ignore_file: Annotated[
-        Path | None,
-        typer.Option("--ignore-file", metavar="FILE", help="Ignore rules, one per line."),
-    ] = None,
-    fail_on: Annotated[
-        str,
-        typer.Option(
-            "--fail-on",
-            metavar="SEVERITY",
-            help="Exit 1 on findings of this severity or worse: error, warning, info, none.",
-        ),
-    ] = "error",
+    migrate_var: MigrateVarOption = None,
+    allow_credentials: AllowCredentialsOption = False,
+    preserve_behavior: PreserveOption = False,
+    ignore: IgnoreOption = None,
+    ignore_file: IgnoreFileOption = None,
+    fail_on: FailOnOption = "error",
 ) -> None:
     """Convert manifest files offline: overlay, patched workload and ConfigMap per workload."""
     _choice(output, _report_formats(), "--output")
@@ -322,59 +332,18 @@ def scan(
             help="Where to write <context>/<namespace>/<name>/.",
         ),
     ] = Path("migrated"),
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Write no file; print what would be done.")
-    ] = False,
-    output: Annotated[
-        str | None, typer.Option("-o", "--output", metavar="FORMAT", help=_OUTPUT_HELP)
-    ] = None,
-    report_file: Annotated[
-        Path | None,
-        typer.Option("--report", metavar="FILE", help="Write the report to FILE, not stdout."),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite existing output files.")
-    ] = False,
+    dry_run: DryRunOption = False,
+    output: FormatChoiceOption = None,
+    report_file: ReportOption = None,
+    force: ForceOption = False,
     template: TemplateOption = None,
     chart: ChartOption = None,
-    migrate_var: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--migrate-var",
-            metavar="GLOB",
-            help="Also bake these variables (shell glob) into runConfig. Repeatable.",
-        ),
-    ] = None,
-    allow_credentials: Annotated[
-        bool,
-        typer.Option(
-            "--allow-credentials",
-            help="Let --migrate-var bake variables whose names look like credentials.",
-        ),
-    ] = False,
-    preserve_behavior: Annotated[
-        bool,
-        typer.Option(
-            "--preserve-behavior",
-            help="Pin keys whose chart defaults changed to what the pod ran before.",
-        ),
-    ] = False,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option("--ignore", metavar="ID", help="Silence a finding. Repeatable."),
-    ] = None,
-    ignore_file: Annotated[
-        Path | None,
-        typer.Option("--ignore-file", metavar="FILE", help="Ignore rules, one per line."),
-    ] = None,
-    fail_on: Annotated[
-        str,
-        typer.Option(
-            "--fail-on",
-            metavar="SEVERITY",
-            help="Exit 1 on findings of this severity or worse: error, warning, info, none.",
-        ),
-    ] = "error",
+    migrate_var: MigrateVarOption = None,
+    allow_credentials: AllowCredentialsOption = False,
+    preserve_behavior: PreserveOption = False,
+    ignore: IgnoreOption = None,
+    ignore_file: IgnoreFileOption = None,
+    fail_on: FailOnOption = "error",
 ) -> None:
     """Scan live clusters, read-only (GET requests only): the same report and files as convert."""
     _choice(output, _report_formats(), "--output")
