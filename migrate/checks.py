@@ -230,10 +230,15 @@ def chart_default_hazard(workload: Workload) -> list[Finding]:
         hit = [d for d in workload.drift if d.adopted and hazard.key in d.path]
         if hit and trigger.state is not kube_env.State.UNSET and trigger.value != "":
             where = ", ".join(format_path(d.path) for d in hit)
+            sets = (
+                f"this pod sets {hazard.when_set}"
+                if trigger.state is kube_env.State.KNOWN
+                else f"this pod may set {hazard.when_set} (its value is not known offline)"
+            )
             found.append(
                 finding(
                     "chart-default-hazard",
-                    f"{where}: {hazard.message}, and this pod sets {hazard.when_set}; "
+                    f"{where}: {hazard.message}, and {sets}; "
                     "--preserve-behavior keeps what the pod ran before",
                 )
             )

@@ -145,6 +145,13 @@ def convert(
 
 def _check_names(document: Document, seen: Mapping[tuple[str, str, str], Document]) -> None:
     """Names become directories: only what Kubernetes accepts may reach the file system."""
+    metadata = document.data.get("metadata")
+    raw_name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    if raw_name is not None and not isinstance(raw_name, str):
+        raise InputError(
+            f"{document.origin}: metadata.name {raw_name!r} is a {type(raw_name).__name__}, "
+            "not a string"
+        )
     if not document.name:
         raise InputError(f"{document.origin}: {document.kind} without metadata.name")
     namespace = document.namespace or "default"

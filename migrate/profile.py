@@ -7,6 +7,7 @@ chart defaults with the user's own (``--template FILE``, ``--chart DIR``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -146,10 +147,11 @@ def load(
         values = chart / "values.yaml"
         if not values.is_file():
             raise InputError(f"{chart}: not a chart directory (no values.yaml)")
+        text = _read(values)
         profile = replace(
             profile,
             chart_defaults=_chart_section(
-                load_run_yaml(_read(values), str(values)), values_key, str(values)
+                load_run_yaml(text, str(values)), values_key, str(values), text
             ),
             chart_source=str(chart),
         )
@@ -207,7 +209,15 @@ def _run_config(data: Any, source: str) -> Mapping[str, Any]:
     return data
 
 
-def _chart_section(values: Any, key: str, source: str) -> Mapping[str, Any]:
+def _chart_section(values: Any, key: str, source: str, text: str = "") -> Mapping[str, Any]:
     if not isinstance(values, Mapping) or not isinstance(values.get(key), Mapping):
         raise InputError(f"{source}:1: the chart's values have no '{key}' section")
-    return _run_config(values[key], f"{source} ({key})")
+    found = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
+    line = text.count("\n", 0, found.start()) + 1 if found else 1
+    try:
+        return _run_config(values[key], source)
+    except InputError:
+        raise InputError(
+            f"{source}:{line}: '{key}' is not a Llama Stack run.yaml (expected a mapping "
+            "with 'providers' or 'apis')"
+        ) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,7 +35,112 @@ _SafeLoader: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 _SafeDumper: Any = getattr(pyyaml, "CSafeDumper", pyyaml.SafeDumper)
 
 
-class ManifestLoader(_SafeLoader):  # type: ignore[misc]
+# A document's node graph is checked before anything is built from it: the
+# program walks documents recursively, and aliases let a few bytes stand for a
+# tree of any size ("billion laughs"). Real manifests and run.yaml files nest a
+# few dozen levels; this bound keeps every walk far from Python's recursion limit.
+MAX_DEPTH = 200
+
+
+def check_graph(root: Any) -> None:
+    """Raise a marked error if the document at ``root`` is recursive, nested deeper
+    than MAX_DEPTH once its aliases are expanded, or expanded mostly by aliases.
+
+    The aliasing rule is go-yaml's, which kubectl uses ("document contains
+    excessive aliasing"): past 1,000 nodes, at most 99% of them may come from
+    alias expansion, down to 10% from 4,000,000 nodes on.
+    """
+    measured: dict[int, tuple[int, int]] = {}  # node id → (height, expanded size)
+    scalars: set[int] = set()
+    inside: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            kids = [measured.get(id(k), (1, 1)) for k in _children(node)]
+            measured[key] = (1 + max((h for h, _ in kids), default=0), 1 + sum(s for _, s in kids))
+            inside.discard(key)
+            continue
+        if key in measured or key in scalars:
+            continue
+        if key in inside:
+            raise _graph_error("the node anchored here contains an alias of itself", node)
+        if isinstance(node, pyyaml.ScalarNode):
+            scalars.add(key)
+            continue
+        inside.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    height, total = measured.get(id(root), (1, 1))
+    if height > MAX_DEPTH:
+        raise _graph_error(f"nested more than {MAX_DEPTH} levels deep", _deepest(root, measured))
+    unique = len(measured) + len(scalars)
+    aliased = total - unique
+    if aliased > 100 and total > 1000 and aliased / total > _allowed_alias_ratio(total):
+        raise _graph_error(
+            f"document contains excessive aliasing ({unique} nodes expand to {total}; "
+            "the largest repeated one starts here)",
+            max(_repeated(root), key=lambda n: measured.get(id(n), (1, 1))[1], default=root),
+        )
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, pyyaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, pyyaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _allowed_alias_ratio(total: int) -> float:
+    low, high = 400_000, 4_000_000
+    if total <= low:
+        return 0.99
+    if total >= high:
+        return 0.10
+    return 0.99 - 0.89 * (total - low) / (high - low)
+
+
+def _deepest(root: Any, measured: dict[int, tuple[int, int]]) -> Any:
+    """The node at depth MAX_DEPTH + 1 on the deepest path from ``root``."""
+    node = root
+    for _ in range(MAX_DEPTH):
+        node = max(_children(node), key=lambda n: measured.get(id(n), (1, 1))[0])
+    return node
+
+
+def _repeated(root: Any) -> list[Any]:
+    """Nodes reached more than once (through aliases), each once."""
+    seen: set[int] = set()
+    repeated: dict[int, Any] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            repeated[id(node)] = node
+            continue
+        seen.add(id(node))
+        stack.extend(_children(node))
+    return list(repeated.values())
+
+
+def _graph_error(problem: str, node: Any) -> pyyaml.MarkedYAMLError:
+    return pyyaml.composer.ComposerError(None, None, problem, node.start_mark)
+
+
+class _CheckedLoader(_SafeLoader):  # type: ignore[misc]
+    """A safe loader that checks each document's node graph before building it."""
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        check_graph(node)
+        return self.construct_document(node)
+
+
+class ManifestLoader(_CheckedLoader):
     """Kubernetes manifests as kubectl reads them (YAML 1.1, timestamps stay text),
     refusing duplicate keys, which kubectl rejects too."""
 
@@ -83,12 +189,51 @@ def load_manifest(text: str) -> Any:
 def load_run_yaml(text: str, source: str) -> Any:
     """Load a run.yaml or values file exactly as Llama Stack reads run.yaml."""
     try:
-        return pyyaml.load(text, Loader=_SafeLoader)
+        # The same construction as safe_load; pathological node graphs are refused first.
+        return pyyaml.load(text, Loader=_CheckedLoader)
+    except pyyaml.reader.ReaderError as error:
+        line, column = reader_error_position(text, error)
+        raise InputError(
+            f"{source}:{line + 1}:{column + 1}: invalid YAML: {describe_reader_error(error)}"
+        ) from None
     except pyyaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"{where}: invalid YAML: {problem}") from None
+
+
+def reader_error_position(text: str, error: pyyaml.reader.ReaderError) -> tuple[int, int]:
+    """0-based line and column in ``text`` of a character the YAML reader refused.
+
+    The C reader counts UTF-8 bytes, the pure one characters.
+    """
+    if _SafeLoader is pyyaml.SafeLoader:
+        before = text[: error.position]
+    else:
+        before = text.encode("utf-8", "surrogatepass")[: error.position].decode("utf-8", "replace")
+    lines = split_lines(before)
+    if not lines or _LINE_BREAK.search(lines[-1]):
+        return len(lines), 0
+    return len(lines) - 1, len(lines[-1])
+
+
+# YAML's line breaks; str.splitlines also breaks at \v, \f and \x1c-\x1e, which YAML does not.
+_BREAKS = "\r\n\x85\u2028\u2029"
+_LINE_BREAK = re.compile(f"\r\n|[{_BREAKS}]")
+_LINE = re.compile(f"[^{_BREAKS}]*(?:\r\n|[{_BREAKS}])|[^{_BREAKS}]+$")
+
+
+def split_lines(text: str) -> list[str]:
+    """``text.splitlines(keepends=True)``, broken only at YAML's line breaks (as its marks are)."""
+    return _LINE.findall(text)
+
+
+def describe_reader_error(error: pyyaml.reader.ReaderError) -> str:
+    """``unacceptable character #x0000: control characters are not allowed``, on one line."""
+    character = error.character
+    code = ord(character) if isinstance(character, str) else int(character)
+    return f"unacceptable character #x{code:04x}: {error.reason}"
 
 
 def plain_is_string(text: str) -> bool:

@@ -17,10 +17,17 @@ from typing import Any
 
 import yaml
 from yaml import MarkedYAMLError, YAMLError
+from yaml.reader import ReaderError
 
 from migrate.errors import InputError
 from migrate.model import Document, Origin
-from migrate.yamlio import load_manifest, same
+from migrate.yamlio import (
+    describe_reader_error,
+    load_manifest,
+    reader_error_position,
+    same,
+    split_lines,
+)
 
 STDIN = "-"
 _SUFFIXES = (".yaml", ".yml", ".json")
@@ -87,6 +94,11 @@ def _chunk(name: str, first_line: int, chunk: str) -> list[Document]:
         data = load_manifest(chunk)
     except MarkedYAMLError as error:
         raise InputError(_describe(name, first_line, error)) from None
+    except ReaderError as error:
+        line, column = reader_error_position(chunk, error)
+        raise InputError(
+            f"{name}:{first_line + line}:{column + 1}: invalid YAML: {describe_reader_error(error)}"
+        ) from None
     except YAMLError as error:
         raise InputError(f"{name}:{first_line}: invalid YAML: {error}") from None
     except RecursionError:
@@ -124,7 +136,7 @@ def split(text: str) -> Iterator[tuple[int, str]]:
     ``...`` end marker stays with the document it ends, so a document's text
     is all of its lines.
     """
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     start = 0
     for number, line in enumerate(lines):
         marker = _MARKER.match(line)
@@ -160,9 +172,17 @@ def _list_items(chunk: str, data: Mapping[str, Any], origin: Origin) -> Iterator
             raise InputError(f"{origin}: items[{index}] is not a mapping")
         first, text = spans[index] if index < len(spans) else (0, "")
         item_origin = Origin(origin.file, origin.line + first)
-        if not text or not same(load_manifest(text), item):
+        if not text or not _reads_as(text, item):
             text = _dump_plain(item)
         yield Document(text=text, data=item, origin=item_origin)
+
+
+def _reads_as(text: str, item: Mapping[str, Any]) -> bool:
+    """Whether an item's own text loads back as the item (else it is written out anew)."""
+    try:
+        return same(load_manifest(text), item)
+    except YAMLError:
+        return False
 
 
 def _item_spans(chunk: str) -> list[tuple[int, str]]:
@@ -181,7 +201,12 @@ def _item_spans(chunk: str) -> list[tuple[int, str]]:
     starts = [item.start_mark.line for item in items_node.value]
     for index, item in enumerate(items_node.value):
         begin = starts[index]
-        end = starts[index + 1] if index + 1 < len(starts) else _last_line(item) + 1
+        end = _last_line(item) + 1
+        if index + 1 < len(starts):
+            # Up to the next item's '-', which may stand on a line of its own, or
+            # before comments ('- # ...'), above the line where its content starts.
+            dash = (n for n in range(end, starts[index + 1]) if lines[n].lstrip().startswith("-"))
+            end = next(dash, starts[index + 1])
         column = item.start_mark.column
         block = lines[begin:end]
         text = "".join(_dedent(line, column, first=i == 0) for i, line in enumerate(block))
