@@ -4,17 +4,40 @@ This module owns the only writes the tool makes: every file goes to a
 temporary name in its own directory and is renamed into place, so a reader
 never sees half a file; nothing that exists is overwritten unless asked, and
 that is checked for every file before the first one is written.
+
+A run that is killed (SIGKILL, power loss) can leave a temporary behind; it
+can never leave a partial file at a final path. Temporaries are named
+``.migrate-tmp.<file name>.<random>`` so that they cannot be mistaken for
+output, and every run removes the stale ones it finds in the directories it
+writes to. A writer holds an advisory lock (``flock``) on its temporary until
+the rename, so a concurrent run never removes a temporary still in use.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from migrate.errors import OutputError
 from migrate.pipeline import Artifact
+
+if sys.platform != "win32":
+    import fcntl
+
+# Every temporary's name starts with this marker; nothing else the tool writes does.
+TEMP_PREFIX = ".migrate-tmp."
+
+# Room in a temporary's name for the target's name (file names are limited to 255 bytes).
+_NAME_ROOM = 100
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file called ``name`` is a temporary of this module (finished or not)."""
+    return name.startswith(TEMP_PREFIX)
 
 
 def write(root: Path, artifacts: Sequence[Artifact], *, force: bool) -> list[Path]:
@@ -28,6 +51,7 @@ def write(root: Path, artifacts: Sequence[Artifact], *, force: bool) -> list[Pat
     for target in targets:
         if target.exists() and not target.is_file():
             raise OutputError(f"{target}: exists and is not a file")
+    remove_stale_temporaries(dict.fromkeys(target.parent for target in targets))
     written: list[Path] = []
     for artifact, target in zip(artifacts, targets, strict=True):
         try:
@@ -39,17 +63,72 @@ def write(root: Path, artifacts: Sequence[Artifact], *, force: bool) -> list[Pat
     return written
 
 
-def _atomic_write(target: Path, text: str) -> None:
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+def remove_stale_temporaries(directories: Iterable[Path]) -> list[Path]:
+    """Remove the temporaries that interrupted runs left in ``directories``.
+
+    A temporary that a running writer still holds is kept; a directory that
+    does not exist or cannot be read is passed over (writing there reports
+    the problem). Returns the paths removed.
+    """
+    removed: list[Path] = []
+    for directory in directories:
+        try:
+            with os.scandir(directory) as entries:
+                candidates = [
+                    Path(entry.path)
+                    for entry in entries
+                    if is_temporary(entry.name) and entry.is_file(follow_symlinks=False)
+                ]
+        except OSError:
+            continue
+        removed += (path for path in candidates if _remove_if_stale(path))
+    return removed
+
+
+def _remove_if_stale(path: Path) -> bool:
     try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        if not _try_lock(descriptor):
+            return False  # a live writer holds it
+        path.unlink()
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _try_lock(descriptor: int) -> bool:
+    """Take the exclusive lock on an open file without waiting; false when it is held."""
+    if sys.platform == "win32":
+        return True
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True  # no locks on this file system: nothing tells a live writer apart
+    return True
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    prefix = f"{TEMP_PREFIX}{target.name[:_NAME_ROOM]}."
+    descriptor, temporary = tempfile.mkstemp(prefix=prefix, dir=target.parent)
+    try:
+        # The file stays open, and locked, until it has its final name.
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
+            _try_lock(stream.fileno())
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            Path(temporary).unlink(missing_ok=True)
         raise
 
 
@@ -57,6 +136,7 @@ def write_file(target: Path, text: str) -> None:
     """Write one report file atomically; a report replaces the one of an earlier run."""
     if target.exists() and not target.is_file():
         raise OutputError(f"{target}: exists and is not a file")
+    remove_stale_temporaries([target.parent])
     try:
         _atomic_write(target, text)
     except OSError as error:

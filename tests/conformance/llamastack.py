@@ -19,6 +19,12 @@ sets, mappings with keys that are not strings) are tagged objects
 ``{"__type__": kind, ...}`` (see ``worker.py``). ``canonical`` turns wire
 form into one string per value, so equal strings mean equal configurations
 with equal types.
+
+``placeholders`` runs Llama Stack's own ``${env...}`` regular expression and
+``replace_env_vars`` on many strings in one round trip:
+
+    batch = stack.placeholders(["${env.A:=x}-y", "plain"], {"A": "1"})
+    batch.results[0].matches[0].name == "A"
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import selectors
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +47,9 @@ __all__ = [
     "VENV_ENV_VAR",
     "LlamaStack",
     "LlamaStackError",
+    "PlaceholderBatch",
+    "PlaceholderMatch",
+    "PlaceholderResult",
     "Resolution",
     "VenvMissingError",
     "canonical",
@@ -83,6 +92,41 @@ class Resolution:
     validation_error: str | None
     error_type: str | None
     error: str | None
+
+
+@dataclass(frozen=True)
+class PlaceholderMatch:
+    """One match of Llama Stack's pattern: span and groups (None: the group took no part)."""
+
+    start: int
+    end: int
+    name: str
+    operator: str | None
+    argument: str | None
+
+
+@dataclass(frozen=True)
+class PlaceholderResult:
+    """Llama Stack 0.3.3 on one string: its matches, and ``replace_env_vars`` of it.
+
+    ``ok`` false means ``replace_env_vars`` raised (``error_type``; ``var_name``
+    for an ``EnvVarError``); otherwise ``value`` is its result in wire form.
+    """
+
+    matches: tuple[PlaceholderMatch, ...]
+    ok: bool
+    value: Any
+    error_type: str | None
+    error: str | None
+    var_name: str | None
+
+
+@dataclass(frozen=True)
+class PlaceholderBatch:
+    """The pattern Llama Stack uses and one result per string asked about."""
+
+    pattern: str
+    results: tuple[PlaceholderResult, ...]
 
 
 def default_venv() -> Path:
@@ -172,14 +216,7 @@ class LlamaStack:
 
     def resolve(self, yaml_text: str, env: Mapping[str, str]) -> Resolution:
         """Resolve ``yaml_text`` as Llama Stack 0.3.3 does at start-up with exactly ``env``."""
-        self.start()
-        self._next_id += 1
-        request_id = self._next_id
-        request = {"id": request_id, "yaml": yaml_text, "env": dict(env)}
-        self._send(json.dumps(request).encode("utf-8") + b"\n")
-        response = self._receive(self.timeout)
-        if response.get("id") != request_id:
-            self._fail(f"answer {response.get('id')!r} to request {request_id}: {response}")
+        response = self._request({"yaml": yaml_text, "env": dict(env)})
         if response.get("ok"):
             error = response.get("validation_error")
             return Resolution(
@@ -198,6 +235,48 @@ class LlamaStack:
             error_type=str(response.get("error_type")),
             error=str(response.get("error")),
         )
+
+    def placeholders(self, strings: Sequence[str], env: Mapping[str, str]) -> PlaceholderBatch:
+        """Llama Stack's placeholder pattern and ``replace_env_vars`` on each of ``strings``.
+
+        ``replace_env_vars`` runs with exactly ``env`` as the environment.
+        """
+        response = self._request(
+            {"kind": "placeholders", "strings": list(strings), "env": dict(env)}
+        )
+        if not response.get("ok"):
+            raise LlamaStackError(
+                f"placeholders request failed: {response.get('error_type')}: "
+                f"{response.get('error')}"
+            )
+        results = []
+        for item in response["results"]:
+            replaced = item["replaced"]
+            results.append(
+                PlaceholderResult(
+                    matches=tuple(PlaceholderMatch(*match) for match in item["matches"]),
+                    ok=bool(replaced["ok"]),
+                    value=replaced.get("value"),
+                    error_type=replaced.get("error_type"),
+                    error=replaced.get("error"),
+                    var_name=replaced.get("var_name"),
+                )
+            )
+        if len(results) != len(strings):
+            self._fail(f"{len(results)} results for {len(strings)} strings")
+        return PlaceholderBatch(pattern=str(response["pattern"]), results=tuple(results))
+
+    def _request(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one request (an id is added) and return the answer to it."""
+        self.start()
+        self._next_id += 1
+        request_id = self._next_id
+        request = {"id": request_id, **payload}
+        self._send(json.dumps(request).encode("utf-8") + b"\n")
+        response = self._receive(self.timeout)
+        if response.get("id") != request_id:
+            self._fail(f"answer {response.get('id')!r} to request {request_id}: {response}")
+        return response
 
     def _send(self, data: bytes) -> None:
         assert self._process is not None and self._process.stdin is not None

@@ -22,6 +22,18 @@ at start-up: ``yaml.safe_load``, ``replace_env_vars`` against ``os.environ``
 A failure of ``replace_env_vars`` (an ``EnvVarError``) makes the response
 ``ok: false``; a failure of the model validation makes it ``valid: false``.
 
+A second kind of request runs Llama Stack's placeholder regular expression
+(the pattern literal of ``replace_env_vars``, read from its code object) and
+``replace_env_vars`` itself on many strings at once:
+
+* Request: ``{"id": n, "kind": "placeholders", "strings": ["..."],
+  "env": {"NAME": "value"}}``.
+* Response: ``{"id": n, "ok": true, "pattern": "<regex>", "results": [...]}``
+  with one result per string: ``{"matches": [[start, end, name, operator,
+  argument], ...], "replaced": {"ok": true, "value": <wire form>}}`` or
+  ``"replaced": {"ok": false, "error_type": ..., "error": ..., "var_name": ...}``.
+  ``operator`` and ``argument`` are null where the group did not take part.
+
 The resolved configuration travels as JSON. NaN and infinities are written
 as JSON's common extension (``NaN``, ``Infinity``), so int, float, bool and
 null stay apart. Values JSON cannot carry are tagged objects
@@ -40,6 +52,7 @@ import datetime
 import io
 import json
 import os
+import re
 import sys
 from typing import Any, BinaryIO
 
@@ -105,6 +118,24 @@ class Resolver:
             "validation_error": validation_error,
         }
 
+    def placeholders(self, strings: list[str], env: dict[str, str]) -> dict[str, Any]:
+        """Answer one placeholders request (without its id)."""
+        pattern = placeholder_pattern(self._replace_env_vars)
+        os.environ.clear()
+        os.environ.update(env)
+        results = []
+        for text in strings:
+            matches = [
+                [m.start(), m.end(), m.group(1), m.group(2), m.group(3)]
+                for m in pattern.finditer(text)
+            ]
+            try:
+                replaced = {"ok": True, "value": encode(self._replace_env_vars(text))}
+            except Exception as exc:
+                replaced = {**failure(type(exc).__name__, exc), "var_name": _var_name(exc)}
+            results.append({"matches": matches, "replaced": replaced})
+        return {"ok": True, "pattern": pattern.pattern, "results": results}
+
     def _validate(self, contents: Any, config: Any) -> tuple[bool, str | None]:
         # cast_image_name_to_string changes its argument: validate a copy so
         # that the reported config is exactly what replace_env_vars returned.
@@ -119,6 +150,36 @@ class Resolver:
 
 def failure(error_type: str, exc: BaseException) -> dict[str, Any]:
     return {"ok": False, "error_type": error_type, "error": str(exc)}
+
+
+def _var_name(exc: BaseException) -> str | None:
+    name = getattr(exc, "var_name", None)
+    return name if isinstance(name, str) else None
+
+
+def placeholder_pattern(function: Any) -> re.Pattern[str]:
+    """The ``${env...}`` pattern literal in ``function``'s code (one, or an error)."""
+    found = [
+        const
+        for const in function.__code__.co_consts
+        if isinstance(const, str) and const.startswith("\\$") and "env" in const
+    ]
+    if len(found) != 1:
+        raise RuntimeError(f"expected one placeholder pattern in {function.__qualname__}: {found}")
+    return re.compile(found[0])
+
+
+def parse_placeholders_request(request: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """Return strings and env of a placeholders request, or raise ValueError."""
+    strings = request.get("strings")
+    env = request.get("env", {})
+    if not isinstance(strings, list) or not all(isinstance(s, str) for s in strings):
+        raise ValueError("'strings' must be a list of strings")
+    if not isinstance(env, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+    ):
+        raise ValueError("'env' must be an object of strings")
+    return strings, env
 
 
 def parse_request(line: bytes) -> tuple[Any, str, dict[str, str]]:
@@ -139,6 +200,20 @@ def parse_request(line: bytes) -> tuple[Any, str, dict[str, str]]:
 
 
 def answer(resolver: Resolver, line: bytes) -> dict[str, Any]:
+    try:
+        request = json.loads(line)
+    except ValueError as exc:
+        return {"id": None, **failure("BadRequest", exc)}
+    if isinstance(request, dict) and request.get("kind") == "placeholders":
+        try:
+            strings, env = parse_placeholders_request(request)
+        except ValueError as exc:
+            return {"id": request.get("id"), **failure("BadRequest", exc)}
+        try:
+            response = resolver.placeholders(strings, env)
+        except Exception as exc:  # one request's failure never ends the worker
+            response = failure(type(exc).__name__, exc)
+        return {"id": request.get("id"), **response}
     try:
         request_id, text, env = parse_request(line)
     except ValueError as exc:
