@@ -524,7 +524,7 @@ def values(
             values_count = f"{keys} value{'s' if keys != 1 else ''}"
             summary = (
                 f"{name}: '{chosen.legacy_section}' -> '{chosen.values_key}' "
-                f"({values_count} differ from the chart defaults)"
+                f"({values_count} {'differ' if keys != 1 else 'differs'} from the chart defaults)"
             )
             if result.kept:
                 summary += f"; kept as env vars: {', '.join(sorted(result.kept))}"

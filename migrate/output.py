@@ -51,6 +51,12 @@ def write(root: Path, artifacts: Sequence[Artifact], *, force: bool) -> list[Pat
     for target in targets:
         if target.exists() and not target.is_file():
             raise OutputError(f"{target}: exists and is not a file")
+        # A file where a directory must go would stop the run half-way: refuse it first.
+        for parent in target.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OutputError(f"{target}: cannot write: {parent} is not a directory")
+                break
     remove_stale_temporaries(dict.fromkeys(target.parent for target in targets))
     written: list[Path] = []
     for artifact, target in zip(artifacts, targets, strict=True):

@@ -265,6 +265,23 @@ class _Representer(RoundTripRepresenter):
 _Representer.add_representer(str, _Representer.represent_str)
 
 
+def _represent_float(representer: RoundTripRepresenter, data: float) -> Any:
+    """Floats as PyYAML spells them: ``1e+16`` gains a dot (``1.0e+16``), or YAML 1.1
+    readers (PyYAML, so Llama Stack) take it for text."""
+    if math.isnan(data):
+        text = ".nan"
+    elif math.isinf(data):
+        text = ".inf" if data > 0 else "-.inf"
+    else:
+        text = repr(data)
+        if "e" in text and "." not in text:
+            text = text.replace("e", ".0e", 1)
+    return representer.represent_scalar("tag:yaml.org,2002:float", text)
+
+
+_Representer.add_representer(float, _represent_float)
+
+
 def new_writer() -> YAML:
     """A ruamel writer in the project's output style (2-space maps, indented sequences)."""
     writer = YAML(typ="rt")

@@ -9,14 +9,11 @@ of strings spelled the way YAML likes to misread (``y``, ``on``, ``~``,
 Unicode line separators, control characters), integers of any size, floats
 with infinities and NaN, booleans and null.
 
-Values found to break a writer are not filtered out of the strategies. The one
-known defect: ``yamlio.dump`` (ruamel) writes a float whose shortest spelling
-has an exponent but no dot (``1e+16``, ``1e-07``, ``5e-324``) exactly so,
-and YAML 1.1 readers (PyYAML, hence Llama Stack and the emitters' own
-load-back checks) read that as a string. The property test sets such floats
-aside with an ``event`` (``--hypothesis-show-statistics`` counts them) and
-checks the rest of the document; ``test_ruamel_writer_exponent_floats`` pins
-the defect as a strict ``xfail``, so the day it is fixed the test says so.
+Values found to break a writer are not filtered out of the strategies. The
+property found one defect, now fixed: ``yamlio.dump`` (ruamel) wrote a float
+whose shortest spelling has an exponent but no dot (``1e+16``, ``1e-07``,
+``5e-324``) exactly so, and YAML 1.1 readers (PyYAML, hence Llama Stack) read
+that as a string; it now writes ``1.0e+16`` as PyYAML does.
 """
 
 from __future__ import annotations
@@ -190,7 +187,7 @@ def check_run_yaml(data: dict[str, Any]) -> None:
 
 
 def ruamel_misreads(value: Any) -> bool:
-    """The known defect: a float ruamel spells with an exponent and no dot."""
+    """A float Python spells with an exponent and no dot (YAML 1.1 would read text)."""
     if not isinstance(value, float) or not math.isfinite(value):
         return False
     spelled = repr(value)
@@ -231,19 +228,16 @@ def test_run_yaml_writer_is_stable(data: dict[str, Any]) -> None:
 @example(data={"ints": list(LARGE_INTS), "flags": [True, False, None]})
 def test_ruamel_writer_is_stable(data: dict[str, Any]) -> None:
     found: list[float] = []
-    checked = set_aside(data, found)
+    set_aside(data, found)
     if found:
-        event("floats set aside (known defect, see test_ruamel_writer_exponent_floats)")
-    check_ruamel(checked)
+        event("floats whose shortest spelling has an exponent and no dot")
+    check_ruamel(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="defect: yamlio.dump writes 1e+16, which YAML 1.1 (PyYAML, Llama Stack) reads as text",
-)
 @pytest.mark.parametrize("value", [1e16, 1e-07, -1e-05, 5e-324, 1e300])
 def test_ruamel_writer_exponent_floats(value: float) -> None:
+    # Python spells these without a dot, which YAML 1.1 readers take for text; the
+    # writer adds the dot (1.0e+16), as PyYAML does.
     assert ruamel_misreads(value)
     check_ruamel({"value": value})
 
