@@ -176,7 +176,7 @@ def convert(
     _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
     try:
         from migrate import output as writer
-        from migrate import pipeline, profile, report
+        from migrate import pipeline, profile
 
         rules = _rules(ignore or [], ignore_file)
         chosen = profile.load(
@@ -202,22 +202,17 @@ def convert(
                 sys.stdout.write(_stream(manifests))
         elif not dry_run:
             writer.write(output_dir, artifacts, force=force)
-        options = report.Options(
-            command="convert",
+        data = _report(
+            "convert",
+            result.outcomes,
+            result.documents,
+            chosen,
             dry_run=dry_run,
             preserve_behavior=preserve_behavior,
             fail_on=fail_on,
-            rules=tuple(rules),
-            output_dir=str(output_dir),
-            chart=str(chart) if chart is not None else None,
-        )
-        data = report.build(
-            result.outcomes,
-            result.documents,
-            options,
-            template_source=chosen.template_source,
-            chart_source=chosen.chart_source,
-            chart_defaults=chosen.chart_defaults,
+            rules=rules,
+            output_dir=output_dir,
+            chart=chart,
             files=files,
             input_errors=problems,
         )
@@ -231,6 +226,43 @@ def convert(
     if problems:
         raise typer.Exit(EXIT_INPUT)
     raise typer.Exit(EXIT_FINDINGS if data["summary"]["failed"] else EXIT_OK)
+
+
+def _report(
+    command: str,
+    outcomes: Any,
+    documents: int,
+    chosen: Any,
+    *,
+    dry_run: bool,
+    preserve_behavior: bool,
+    fail_on: str,
+    rules: list[Any],
+    output_dir: Path,
+    chart: Path | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The report of a convert or scan run, as data."""
+    from migrate import report
+
+    options = report.Options(
+        command=command,
+        dry_run=dry_run,
+        preserve_behavior=preserve_behavior,
+        fail_on=fail_on,
+        rules=tuple(rules),
+        output_dir=str(output_dir),
+        chart=str(chart) if chart is not None else None,
+    )
+    return report.build(
+        outcomes,
+        documents,
+        options,
+        template_source=chosen.template_source,
+        chart_source=chosen.chart_source,
+        chart_defaults=chosen.chart_defaults,
+        **extra,
+    )
 
 
 def _report_formats() -> tuple[str, ...]:
@@ -352,7 +384,7 @@ def scan(
         raise typer.BadParameter("use -A or -n, not both", param_hint="--all-namespaces")
     try:
         from migrate import output as writer
-        from migrate import profile, report
+        from migrate import profile
         from migrate import scan as scanner
 
         rules = _rules(ignore or [], ignore_file)
@@ -383,22 +415,17 @@ def scan(
         }
         if not dry_run:
             writer.write(output_dir, scanner.artifacts(results), force=force)
-        options = report.Options(
-            command="scan",
+        data = _report(
+            "scan",
+            outcomes,
+            sum(r.result.documents for r in results),
+            chosen,
             dry_run=dry_run,
             preserve_behavior=preserve_behavior,
             fail_on=fail_on,
-            rules=tuple(rules),
-            output_dir=str(output_dir),
-            chart=str(chart) if chart is not None else None,
-        )
-        data = report.build(
-            outcomes,
-            sum(r.result.documents for r in results),
-            options,
-            template_source=chosen.template_source,
-            chart_source=chosen.chart_source,
-            chart_defaults=chosen.chart_defaults,
+            rules=rules,
+            output_dir=output_dir,
+            chart=chart,
             files=files,
             contexts=contexts,
             scan=[
