@@ -179,6 +179,7 @@ def convert(
         from migrate import pipeline, profile
 
         rules = _rules(ignore or [], ignore_file)
+        _check_report_file(report_file, force)
         chosen = profile.load(
             template=template,
             chart=chart,
@@ -219,7 +220,13 @@ def convert(
         for problem in problems:
             typer.echo(f"error: {problem}", err=True)
         # With --stdout the manifests own stdout: the report goes to stderr.
-        _emit(data, output, report_file, stream=sys.stderr if stdout and not dry_run else None)
+        _emit(
+            data,
+            output,
+            report_file,
+            stream=sys.stderr if stdout and not dry_run else None,
+            force=force,
+        )
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
@@ -265,6 +272,14 @@ def _report(
     )
 
 
+def _check_report_file(report_file: Path | None, force: bool) -> None:
+    """Refuse an existing --report FILE before anything is written, unless --force."""
+    from migrate.errors import OutputError
+
+    if report_file is not None and report_file.exists() and not force:
+        raise OutputError(f"would overwrite {report_file}; pass --force to replace")
+
+
 def _report_formats() -> tuple[str, ...]:
     return ("text", "json", "markdown", "yaml")
 
@@ -288,6 +303,7 @@ def _emit(
     report_file: Path | None,
     *,
     stream: TextIO | None = None,
+    force: bool = False,
 ) -> None:
     """Payload to --report FILE or ``stream`` (stdout); the one-line summary to stderr."""
     from migrate import report
@@ -296,9 +312,9 @@ def _emit(
         _SUFFIX_FORMATS.get(report_file.suffix.lower(), "text") if report_file else "text"
     )
     if report_file is not None:
-        from migrate.output import write_file
+        from migrate.output import write_new_file
 
-        write_file(report_file, report.render(data, chosen))
+        write_new_file(report_file, report.render(data, chosen), force=force)
     else:
         target = stream or sys.stdout
         if chosen == "text" and target.isatty():
@@ -388,6 +404,7 @@ def scan(
         from migrate import scan as scanner
 
         rules = _rules(ignore or [], ignore_file)
+        _check_report_file(report_file, force)
         chosen = profile.load(
             template=template,
             chart=chart,
@@ -438,7 +455,7 @@ def scan(
                 for r in results
             ],
         )
-        _emit(data, output, report_file)
+        _emit(data, output, report_file, force=force)
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None

@@ -139,7 +139,7 @@ def _atomic_write(target: Path, text: str) -> None:
 
 
 def write_file(target: Path, text: str) -> None:
-    """Write one report file atomically; a report replaces the one of an earlier run."""
+    """Write one file atomically, replacing what is there (callers decide whether it may)."""
     if target.exists() and not target.is_file():
         raise OutputError(f"{target}: exists and is not a file")
     remove_stale_temporaries([target.parent])

@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from migrate import pipeline, profile, scan
+from migrate import pipeline, profile, report, scan
 from migrate.model import Status
 from migrate.sources import cluster as source
 from migrate.sources import manifests
@@ -277,6 +277,18 @@ async def test_helm_values_come_from_the_last_deployed_revision(tmp_path: Path) 
     plan = result.result.outcomes[0].plan
     assert not {"helm-values-mismatch", "helm-release-unreadable"} & {f.id for f in plan.findings}
     assert all("SENTINEL" not in text for text in written.values())
+    data = report.build(
+        result.result.outcomes,
+        result.result.documents,
+        report.Options(command="scan"),
+        template_source=PROFILE.template_source,
+        chart_source=PROFILE.chart_source,
+        chart_defaults=PROFILE.chart_defaults,
+        contexts=[result.context] * len(result.result.outcomes),
+        scan=[{"context": "main", "namespaces": result.namespaces, "requests": 0, "faults": []}],
+    )
+    for output in report.FORMATS:
+        assert "SENTINEL" not in report.render(data, output), output
 
 
 @pytest.mark.asyncio

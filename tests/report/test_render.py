@@ -143,3 +143,15 @@ def test_dry_run_creates_no_directory_and_no_file(tmp_path: Path) -> None:
     for path in written:
         if path.suffix == ".yaml":
             assert str(dry / path) in run.stdout
+
+
+def test_an_existing_report_file_needs_force_and_stops_the_run_first(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("keep\n")
+    out = tmp_path / "out"
+    run = migrate("convert", "-f", str(SEED), "-d", str(out), "--report", str(target))
+    assert run.returncode == 2 and f"would overwrite {target}" in run.stderr
+    assert target.read_text() == "keep\n" and not out.exists()
+    forced = migrate("convert", "-f", str(SEED), "-d", str(out), "--report", str(target), "--force")
+    assert forced.returncode == 1, forced.stderr  # the seed's chart-default-hazard
+    assert target.read_text().startswith("{") and out.is_dir()
