@@ -14,7 +14,7 @@ scan goes on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -247,8 +247,6 @@ def _with_helm_values(
                         )
                     )
         if extra:
-            from dataclasses import replace
-
             plan = replace(plan, findings=plan.findings + tuple(extra))
         outcomes.append(pipeline.Outcome(plan, tuple(artifacts), outcome.exact))
     return pipeline.Result(result.documents, tuple(outcomes))
