@@ -92,18 +92,6 @@ def runtime(value: Any, environment: kube_env.ContainerEnv, home: str | None) ->
         return UNKNOWN
 
 
-def get(tree: Any, path: Path) -> Any:
-    """The value at ``path``, or MISSING."""
-    for part in path:
-        inside = (isinstance(tree, Mapping) and part in tree) or (
-            isinstance(tree, list) and isinstance(part, int) and 0 <= part < len(tree)
-        )
-        if not inside:
-            return overlay.MISSING
-        tree = tree[part]
-    return tree
-
-
 def _show(value: Any) -> str:
     if value is overlay.MISSING:
         return "(absent)"
@@ -125,7 +113,9 @@ def silent_revert(workload: Workload) -> list[Finding]:
     reverted = [
         path
         for path in workload.provenance
-        if not overlay.same_or_missing(get(workload.after, path), get(defaults, path))
+        if not overlay.same_or_missing(
+            overlay.get_exact(workload.after, path), overlay.get_exact(defaults, path)
+        )
     ]
     if not reverted and not workload.kept:
         return []
@@ -175,10 +165,14 @@ def embedding(config: Any, environment: kube_env.ContainerEnv, home: str | None)
     def resolve(value: Any) -> Any:
         return runtime(value, environment, home)
 
-    provider = resolve(get(config, ("vector_stores", "default_embedding_model", "provider_id")))
-    model = resolve(get(config, ("vector_stores", "default_embedding_model", "model_id")))
+    provider = resolve(
+        overlay.get_exact(config, ("vector_stores", "default_embedding_model", "provider_id"))
+    )
+    model = resolve(
+        overlay.get_exact(config, ("vector_stores", "default_embedding_model", "model_id"))
+    )
     dimension: Any = None
-    models = get(config, ("registered_resources", "models"))
+    models = overlay.get_exact(config, ("registered_resources", "models"))
     for entry in models if isinstance(models, list) else []:
         if not isinstance(entry, Mapping) or entry.get("model_type") != "embedding":
             continue
@@ -263,7 +257,7 @@ def providers(
     enabled: dict[str, Mapping[str, Any]] = {}
     disabled: dict[str, str] = {}
     unknown = False
-    entries = get(config, ("providers", api))
+    entries = overlay.get_exact(config, ("providers", api))
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, Mapping):
             continue
@@ -286,7 +280,9 @@ def provider_not_enabled(workload: Workload) -> list[Finding]:
     found: list[Finding] = []
     vector_io = providers(workload.after, "vector_io", environment, home)
     chosen = runtime(
-        get(workload.after, ("vector_stores", "default_provider_id")), environment, home
+        overlay.get_exact(workload.after, ("vector_stores", "default_provider_id")),
+        environment,
+        home,
     )
     chosen_known = isinstance(chosen, str) and chosen and not vector_io.unknown
     if chosen_known and chosen not in vector_io.enabled:

@@ -136,3 +136,18 @@ class Plan:
     @property
     def label(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
+
+
+def owner_release(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The Helm release (name, namespace) that manages an object, from its metadata."""
+    annotations = metadata.get("annotations")
+    labels = metadata.get("labels")
+    annotations = annotations if isinstance(annotations, Mapping) else {}
+    labels = labels if isinstance(labels, Mapping) else {}
+    name = annotations.get("meta.helm.sh/release-name")
+    namespace = annotations.get("meta.helm.sh/release-namespace") or metadata.get("namespace")
+    if not name and labels.get("app.kubernetes.io/managed-by") == "Helm":
+        name = labels.get("app.kubernetes.io/instance")
+    if not name:
+        return None
+    return str(name), str(namespace or "default")

@@ -51,7 +51,7 @@ def plan(
 ) -> Plan:
     """Decide everything for one Deployment or StatefulSet."""
     namespace = document.namespace or "default"
-    pod = _get_exact(document.data, _POD_SPEC)
+    pod = overlay.get_exact(document.data, _POD_SPEC)
     containers = pod.get("containers") if isinstance(pod, Mapping) else None
     if not isinstance(containers, list) or not containers:
         return _error(document, namespace, "workload-invalid", "the pod template has no containers")
@@ -211,7 +211,7 @@ def plan(
         for path, before, after in _differences(evaluation.tree, desired)
     )
     metadata = document.data.get("metadata")
-    template_metadata = _get_exact(document.data, ("spec", "template", "metadata"))
+    template_metadata = overlay.get_exact(document.data, ("spec", "template", "metadata"))
     findings += checks.run(
         checks.Workload(
             profile=profile,
@@ -336,7 +336,7 @@ def _shape_problem(pod: Mapping[str, Any], container: Mapping[str, Any]) -> str 
 
 def is_llama_stack(document: Document, profile: Profile) -> bool:
     """Whether a Deployment or StatefulSet has (or may have) a Llama Stack container."""
-    pod = _get_exact(document.data, _POD_SPEC)
+    pod = overlay.get_exact(document.data, _POD_SPEC)
     containers = pod.get("containers") if isinstance(pod, Mapping) else None
     if not isinstance(containers, list):
         return False
@@ -446,7 +446,7 @@ def _unfit_for_helm(
         names = provenance.get(path)
         if not names:
             continue
-        value = _get_exact(desired, path)
+        value = overlay.get_exact(desired, path)
         if value is overlay.MISSING:
             continue  # a deletion, which Helm carries
         reason = overlay.helm_refusal(value)
@@ -454,20 +454,6 @@ def _unfit_for_helm(
             for name in names:
                 unfit.setdefault(name, f"at {format_path(path)}: {reason}")
     return unfit
-
-
-def _get_exact(data: Any, path: Path) -> Any:
-    for part in path:
-        if not _has(data, part):
-            return overlay.MISSING
-        data = data[part]
-    return data
-
-
-def _has(data: Any, part: str | int) -> bool:
-    if isinstance(data, Mapping):
-        return part in data
-    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
 def _classify(

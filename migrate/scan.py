@@ -21,7 +21,7 @@ from typing import Any
 from migrate import pipeline, values, yamlio
 from migrate.errors import MigrateError
 from migrate.findings import finding
-from migrate.model import Document, Finding, Origin, Status
+from migrate.model import Document, Finding, Origin, Status, owner_release
 from migrate.plan import is_llama_stack
 from migrate.profile import Profile, looks_like_credential
 from migrate.sources import cluster, helm_release
@@ -185,7 +185,7 @@ def _with_helm_values(
     releases: dict[tuple[str, str], helm_release.Revision | cluster.Fault | None] = {}
     for outcome in result.outcomes:
         plan = outcome.plan
-        owner = cluster.owner_release(plan.document.data.get("metadata") or {})
+        owner = owner_release(plan.document.data.get("metadata") or {})
         if plan.status is not Status.NEEDS_MIGRATION or owner is None:
             outcomes.append(outcome)
             continue

@@ -76,6 +76,18 @@ def merge3(base: Any, ours: Any, theirs: Any, conflicts: list[Conflict], path: P
     return ours
 
 
+def get_exact(tree: Any, path: Path) -> Any:
+    """The value at ``path`` (mapping keys, list indices), or MISSING."""
+    for part in path:
+        inside = (isinstance(tree, Mapping) and part in tree) or (
+            isinstance(tree, list) and isinstance(part, int) and 0 <= part < len(tree)
+        )
+        if not inside:
+            return MISSING
+        tree = tree[part]
+    return tree
+
+
 def same_or_missing(left: Any, right: Any) -> bool:
     """``same`` that also knows ``MISSING``."""
     if left is MISSING or right is MISSING:

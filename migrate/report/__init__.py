@@ -23,7 +23,7 @@ from migrate import __version__
 from migrate.engine import overlay
 from migrate.errors import InputError
 from migrate.findings import CATALOGUE, at_least
-from migrate.model import Finding, Plan, Severity, Status
+from migrate.model import Finding, Plan, Severity, Status, owner_release
 
 API_VERSION = "migrate/v1"
 KIND = "MigrationReport"
@@ -279,16 +279,8 @@ def _dotted(path: Any) -> str:
 def helm_release(plan: Plan) -> str | None:
     """The Helm release that manages the workload, from its metadata."""
     metadata = plan.document.data.get("metadata")
-    if not isinstance(metadata, Mapping):
-        return None
-    annotations = metadata.get("annotations")
-    labels = metadata.get("labels")
-    annotations = annotations if isinstance(annotations, Mapping) else {}
-    labels = labels if isinstance(labels, Mapping) else {}
-    release = annotations.get("meta.helm.sh/release-name")
-    if not release and labels.get("app.kubernetes.io/managed-by") == "Helm":
-        release = labels.get("app.kubernetes.io/instance")
-    return str(release) if release else None
+    owner = owner_release(metadata) if isinstance(metadata, Mapping) else None
+    return owner[0] if owner else None
 
 
 def next_step(plan: Plan, options: Options, context: str | None = None) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from migrate import model
 from migrate.errors import EXIT_CLUSTER, InputError, MigrateError
 
 PAGE_SIZE = 500
@@ -252,14 +253,5 @@ def _pod_namespace() -> str:
         return "default"
 
 
-def owner_release(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The Helm release (name, namespace) that manages an object, from its metadata."""
-    annotations = metadata.get("annotations") or {}
-    labels = metadata.get("labels") or {}
-    name = annotations.get("meta.helm.sh/release-name")
-    namespace = annotations.get("meta.helm.sh/release-namespace") or metadata.get("namespace")
-    if not name and labels.get("app.kubernetes.io/managed-by") == "Helm":
-        name = labels.get("app.kubernetes.io/instance")
-    if not name:
-        return None
-    return str(name), str(namespace or "default")
+# Kept here too for callers reading cluster objects; the rule lives with the documents.
+owner_release = model.owner_release
