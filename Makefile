@@ -30,14 +30,14 @@ docs: $(BIN)/.installed
 	$(BIN)/migrate mapping -o markdown > docs/mapping.md
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check migrate tests
-	$(BIN)/ruff format --check migrate tests
+	$(BIN)/ruff check migrate tests benchmarks
+	$(BIN)/ruff format --check migrate tests benchmarks
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
 test: $(BIN)/.installed $(CONFORMANCE_VENV)/.installed
-	$(BIN)/ruff check migrate tests
+	$(BIN)/ruff check migrate tests benchmarks
 	$(BIN)/mypy
 	MIGRATE_CONFORMANCE_VENV=$(abspath $(CONFORMANCE_VENV)) $(BIN)/python -m pytest
 

@@ -1,0 +1,94 @@
+"""What every benchmark shares: timing by repeats, ratios, the machine, the result rows.
+
+A benchmark measures the project against a baseline in the same run, so the
+machine's speed cancels out of the ratio. Each measurement is repeated and the
+median kept; machines here are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the performance table."""
+
+    benchmark: str
+    measured: str
+    goal: str
+    met: bool | None  # None: a figure with no goal of its own
+    detail: str = ""
+
+    def line(self) -> str:
+        verdict = {True: "met", False: "NOT MET", None: ""}[self.met]
+        return f"{self.benchmark}: {self.measured} (goal {self.goal}) {verdict}".rstrip()
+
+
+def median_seconds(action: Callable[[], Any], repeats: int, *, warmup: int = 1) -> float:
+    """The median wall time of ``action`` over ``repeats`` runs, after ``warmup`` unmeasured."""
+    for _ in range(warmup):
+        action()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def interleaved(
+    actions: dict[str, Callable[[], Any]], repeats: int, *, warmup: int = 1
+) -> dict[str, float]:
+    """Median wall time of each action, run in turns so drift hits all of them alike."""
+    for _ in range(warmup):
+        for action in actions.values():
+            action()
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(repeats):
+        for name, action in actions.items():
+            start = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Swallow what a command prints (its report), as when piped to a file."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
+def machine() -> str:
+    """A one-line description of where the figures were taken."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        total = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+        memory = f", {int(total) / 1024 / 1024:.0f} GiB RAM"
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs{memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()} ({sys.implementation.name})"
+    )
+
+
+def ratio(value: float, baseline: float) -> str:
+    return f"{value / baseline:.2f}x"

@@ -1,0 +1,158 @@
+"""``migrate convert`` of a large manifest tree against two YAML baselines.
+
+Goal 1: convert ÷ a plain ruamel round-trip load + dump of the same files ≤ 0.5.
+Goal 2: convert ÷ PyYAML's C-accelerated ``safe_load`` of the same files ≤ 3.
+Goal 5 (``growth``): convert at N = 500, 1,000, 2,000, 4,000 Deployments; the
+time per doubling should stay near 2x.
+
+convert runs in this process through the command-line entry point, as a user
+runs it (report on stdout, files written), once warmed up so that imports are
+not counted; the baselines read the same files in the same process, in turns
+with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from ruamel.yaml import YAML
+
+from benchmarks.common import Row, interleaved, quiet, ratio
+from benchmarks.generate import generate
+
+CONVERT_GOAL = 0.5
+SAFE_LOAD_GOAL = 3.0
+GROWTH_SIZES = (500, 1000, 2000, 4000)
+GROWTH_GOAL = 2.2  # "near 2x" per doubling
+
+
+def convert_action(root: Path, scratch: Path) -> Callable[[], None]:
+    """One ``migrate convert -R -f root`` into a fresh output directory per call."""
+    from migrate.cli import app
+
+    runs = iter(range(1_000_000))
+
+    def action() -> None:
+        output = scratch / f"run-{next(runs)}"
+        with quiet():
+            try:
+                app(["convert", "-R", "-f", str(root), "-d", str(output)], standalone_mode=False)
+            except SystemExit as exit_:  # typer.Exit from an exit code other than 0
+                if exit_.code not in (0, 1):
+                    raise
+        if not (output.exists() and any(output.iterdir())):
+            raise RuntimeError("convert wrote nothing: the benchmark would measure a failure")
+
+    return action
+
+
+def ruamel_round_trip(files: list[Path]) -> Callable[[], None]:
+    def action() -> None:
+        yaml_rt = YAML(typ="rt")
+        for path in files:
+            documents = list(yaml_rt.load_all(path.read_text(encoding="utf-8")))
+            yaml_rt.dump_all(documents, io.StringIO())
+
+    return action
+
+
+def c_safe_load(files: list[Path]) -> Callable[[], None]:
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        raise RuntimeError("PyYAML was built without libyaml: the C baseline is missing")
+
+    def action() -> None:
+        for path in files:
+            list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader))
+
+    return action
+
+
+def run(deployments: int = 2000, repeats: int = 5) -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+        base = Path(temporary)
+        corpus = generate(base / "manifests", deployments)
+        files = list(corpus.files)
+        scratch = base / "out"
+        scratch.mkdir()
+        times = interleaved(
+            {
+                "convert": convert_action(corpus.root, scratch),
+                "ruamel": ruamel_round_trip(files),
+                "pyyaml": c_safe_load(files),
+            },
+            repeats,
+        )
+        shutil.rmtree(scratch, ignore_errors=True)
+    size = (
+        f"{deployments:,} Deployments ({corpus.llama_stack} Llama Stack) in "
+        f"{len(files):,} files; median of {repeats}"
+    )
+    convert, rt, c = times["convert"], times["ruamel"], times["pyyaml"]
+    return [
+        Row(
+            "1. convert ÷ ruamel round-trip load+dump",
+            f"{convert:.2f} s ÷ {rt:.2f} s = {ratio(convert, rt)}",
+            f"≤ {CONVERT_GOAL}",
+            convert / rt <= CONVERT_GOAL,
+            size,
+        ),
+        Row(
+            "2. convert ÷ PyYAML C safe_load",
+            f"{convert:.2f} s ÷ {c:.2f} s = {ratio(convert, c)}",
+            f"≤ {SAFE_LOAD_GOAL}",
+            convert / c <= SAFE_LOAD_GOAL,
+            size,
+        ),
+    ]
+
+
+def growth(sizes: tuple[int, ...] = GROWTH_SIZES, repeats: int = 3) -> list[Row]:
+    seconds: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+        base = Path(temporary)
+        for size in sizes:
+            corpus = generate(base / f"n{size}", size)
+            scratch = base / f"out{size}"
+            scratch.mkdir()
+            seconds[size] = interleaved({"convert": convert_action(corpus.root, scratch)}, repeats)[
+                "convert"
+            ]
+            shutil.rmtree(scratch, ignore_errors=True)
+    steps = [seconds[b] / seconds[a] for a, b in itertools.pairwise(sizes)]
+    figures = ", ".join(f"N={n:,}: {seconds[n]:.2f} s" for n in sizes)
+    return [
+        Row(
+            "5. growth per doubling of N",
+            " → ".join(f"{step:.2f}x" for step in steps),
+            f"near 2x (≤ {GROWTH_GOAL}x)",
+            all(step <= GROWTH_GOAL for step in steps),
+            f"{figures}; median of {repeats}",
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--deployments", type=int, default=2000)
+    parser.add_argument("-r", "--repeats", type=int, default=5)
+    parser.add_argument("--growth", action="store_true", help="Also measure growth with N.")
+    arguments = parser.parse_args()
+    rows = run(arguments.deployments, arguments.repeats)
+    if arguments.growth:
+        rows += growth()
+    for row in rows:
+        print(row.line())
+        if row.detail:
+            print(f"    {row.detail}")
+
+
+if __name__ == "__main__":
+    main()
