@@ -270,7 +270,7 @@ def resolve(
     remaining = dict(bake)
     refused: dict[str, str] = {}
     defaults = profile.chart_defaults
-    baseline = evaluate.partial(profile.template, dict.fromkeys(profile.mapping()), home).tree
+    baseline = profile.baseline(home)
     while True:
         evaluation = evaluate.partial(profile.template, remaining, home)
         for variable, reason in evaluation.refused.items():
@@ -300,7 +300,9 @@ def _sources(
 ) -> dict[Path, str]:
     """For each changed key, the env vars it came from (the overlay's comments)."""
     sources = {path: ", ".join(sorted(names)) for path, names in provenance.items()}
-    for path, text in evaluate.strings(desired):
+    for path, text in evaluate.strings(desired) if refused else ():
+        if "${" not in text:
+            continue
         kept = sorted({p.name for p in placeholders(text) if p.name in refused})
         if kept:
             note = ", ".join(kept) + " (still read from the env)"
@@ -527,6 +529,8 @@ def _classify(
 
 def _differences(before: Any, after: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
     """Leaf-level differences between two configurations (MISSING for absent keys)."""
+    if before is after:
+        return []
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         found: list[tuple[Path, Any, Any]] = []
         for key in list(before) + [k for k in after if k not in before]:

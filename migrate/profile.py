@@ -72,6 +72,18 @@ class Profile:
         # The template is fixed for a run: walk it once, not once per workload.
         return evaluate.mapping(self.template, self.migrated_vars)
 
+    def baseline(self, home: str | None) -> Any:
+        """The template as a pod with no migrated variable set ran it (shared; not to be
+        changed), for a container whose HOME is ``home``."""
+        if home not in self._baselines:
+            unset = dict.fromkeys(self.mapping())
+            self._baselines[home] = evaluate.partial(self.template, unset, home).tree
+        return self._baselines[home]
+
+    @cached_property
+    def _baselines(self) -> dict[str | None, Any]:
+        return {}
+
     @cached_property
     def readers(self) -> dict[str, list[evaluate.Path]]:
         """Every variable the template reads → its paths."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
 
+from migrate import fastpath
 from migrate.engine.helmyaml import helm_reads_plain
 from migrate.errors import InputError
 
@@ -129,6 +131,29 @@ def _graph_error(problem: str, node: Any) -> pyyaml.MarkedYAMLError:
     return pyyaml.composer.ComposerError(None, None, problem, node.start_mark)
 
 
+# The longest run of indentation and block indicators ('- ', '? ', ': ') at the start
+# of any line: every block collection starts within it.
+_LEADING = re.compile(r"^[ \t]*(?:[-?:][ \t]+)*", re.MULTILINE)
+
+
+def needs_graph_check(text: str) -> bool:
+    """False only when the text alone proves that ``check_graph`` would pass.
+
+    Without an anchor there is no alias, so no recursion and no expansion.
+    Depth: in block style each level of nesting starts a collection at least
+    one column further right, except a sequence written flush under its key,
+    whose entries move right again; so a collection nested d levels deep
+    starts at column d/2 - 1 or beyond, within the indentation and indicators
+    that begin its line. In flow style each '[' or '{' opens at most two
+    levels (a sequence, and the one-pair mapping of ``[a: b]``).
+    """
+    if "&" in text:
+        return True
+    widest = max(map(len, _LEADING.findall(text)), default=0)
+    brackets = text.count("[") + text.count("{")
+    return 2 * widest + 4 + 2 * brackets >= MAX_DEPTH
+
+
 class _CheckedLoader(_SafeLoader):  # type: ignore[misc]
     """A safe loader that checks each document's node graph before building it."""
 
@@ -136,8 +161,13 @@ class _CheckedLoader(_SafeLoader):  # type: ignore[misc]
         node = self.get_single_node()
         if node is None:
             return None
-        check_graph(node)
+        if self._text is None or not fastpath.enabled() or needs_graph_check(self._text):
+            check_graph(node)
         return self.construct_document(node)
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._text: str | None = stream if isinstance(stream, str) else None
 
 
 class ManifestLoader(_CheckedLoader):
@@ -145,8 +175,15 @@ class ManifestLoader(_CheckedLoader):
     refusing duplicate keys, which kubectl rejects too."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        refuse_duplicate_keys(self, node)
-        return super().construct_mapping(node, deep=deep)
+        if not fastpath.enabled() or any(
+            key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value
+        ):
+            refuse_duplicate_keys(self, node)
+            return super().construct_mapping(node, deep=deep)
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):  # two keys were equal: find and name them
+            refuse_duplicate_keys(self, node)
+        return mapping
 
 
 def refuse_duplicate_keys(
@@ -304,10 +341,17 @@ def to_commented(data: Any) -> Any:
     return data
 
 
+_WRITERS = threading.local()
+
+
 def dump(data: Any, writer: YAML | None = None) -> str:
     """Serialise ``data`` (plain or ruamel containers) to YAML text."""
+    if writer is None:
+        # Setting a writer up costs as much as a small dump: one per thread, reused.
+        writer = getattr(_WRITERS, "writer", None) or new_writer()
+        _WRITERS.writer = writer
     stream = io.StringIO()
-    (writer or new_writer()).dump(data, stream)
+    writer.dump(data, stream)
     return stream.getvalue()
 
 
@@ -337,6 +381,15 @@ def dump_run_yaml(data: Any) -> str:
 
 def same(left: Any, right: Any) -> bool:
     """Deep equality that tells 1, 1.0 and True apart and treats NaN as equal to NaN."""
+    if left is right:  # shared subtrees; NaN is the same as itself here too
+        return True
+    kind = type(left)
+    if kind is type(right) and kind in _ATOMS:  # the common cases, without ABC checks
+        if kind is dict:
+            return left.keys() == right.keys() and all(same(left[k], right[k]) for k in left)
+        if kind is list:
+            return len(left) == len(right) and all(map(same, left, right))
+        return bool(left == right)
     if isinstance(left, Mapping) and isinstance(right, Mapping):
         return left.keys() == right.keys() and all(same(left[key], right[key]) for key in left)
     if isinstance(left, list) and isinstance(right, list):
@@ -346,3 +399,8 @@ def same(left: Any, right: Any) -> bool:
     if isinstance(left, float) and math.isnan(left):
         return math.isnan(right)
     return bool(left == right)
+
+
+# Types compared without the general rules: containers of exactly these types, and
+# scalars whose equality is already exact (no NaN, no 1 == 1.0 == True).
+_ATOMS = frozenset({dict, list, str, int, bool, type(None)})

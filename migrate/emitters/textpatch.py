@@ -507,12 +507,15 @@ def _shared(root: Node) -> set[int]:
     return shared
 
 
+_NEWLINE = re.compile("\n")
+
+
 class _Lines:
     """Line arithmetic on the raw text, independent of which breaks the parser counts."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.starts = [0] + [match.end() for match in _NEWLINE.finditer(text)]
         first = text.find("\n")
         self.nl = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
@@ -588,11 +591,11 @@ _NULL_TOKENS = frozenset({"null", "Null", "NULL", "~"})
 
 
 class _TextPatcher:
-    def __init__(self, text: str, root: Node, style: _Style) -> None:
+    def __init__(self, text: str, root: Node, style: _Style, lines: _Lines | None = None) -> None:
         self.text = text
         self.root = root
         self.style = style
-        self.lines = _Lines(text)
+        self.lines = lines or _Lines(text)
         self.shared = _shared(root)
         self.ops: list[_Op] = []
 
@@ -955,10 +958,11 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> Patched:
         root = _compose(text)
     except Exception:
         root = None
-    style = _detect_style(root, _Lines(text)) if root is not None else _Style()
+    lines = _Lines(text)
+    style = _detect_style(root, lines) if root is not None else _Style()
     if root is not None:
         try:
-            candidate = _TextPatcher(text, root, style).patch(edits)
+            candidate = _TextPatcher(text, root, style, lines).patch(edits)
         except _Unsupported:
             pass
         else:

@@ -99,11 +99,16 @@ def _attempt(template: Any, bake: Mapping[str, str | None], home: str | None) ->
     evaluation = Evaluation(tree=None)
 
     def walk(node: Any, path: Path) -> Any:
+        # A container with nothing baked in is shared with the template, not copied:
+        # comparisons of the two then stop at the first shared subtree.
         if isinstance(node, Mapping):
-            return {key: walk(value, (*path, key)) for key, value in node.items()}
+            mapping = {key: walk(value, (*path, key)) for key, value in node.items()}
+            changed = any(mapping[key] is not value for key, value in node.items())
+            return mapping if changed or type(node) is not dict else node
         if isinstance(node, list):
-            return [walk(value, (*path, index)) for index, value in enumerate(node)]
-        if isinstance(node, str):
+            items = [walk(value, (*path, index)) for index, value in enumerate(node)]
+            return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+        if isinstance(node, str) and "${" in node:  # else no placeholder to bake
             return _bake_string(node, path, bake, home, evaluation)
         return node
 

@@ -8,11 +8,12 @@ reader needs, in the order the keys appear in the configuration.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from migrate.engine.evaluate import Path, format_path
+from migrate.yamlio import same
 
 CHANGED = "changed"
 ADDED = "added"
@@ -51,7 +52,8 @@ def changes(old: Any, new: Any) -> list[Change]:
     # The text view: the tree view folds together additions with equal values. Leaves
     # are compared as typed text: deepdiff takes False for 0 and 1 for 1.0 inside lists.
     leaves: dict[str, Any] = {}
-    diff = DeepDiff(_encode(old, leaves), _encode(new, leaves), verbose_level=2)
+    old_part, new_part = _unequal(old, new)
+    diff = DeepDiff(_encode(old_part, leaves), _encode(new_part, leaves), verbose_level=2)
     for report_type, items in diff.items():
         kind = _KINDS.get(report_type)
         if kind is None:
@@ -70,9 +72,29 @@ def changes(old: Any, new: Any) -> list[Change]:
                 found.append(Change(path, kind, new=_decode(detail, leaves)))
             else:
                 found.append(Change(path, kind, old=_decode(detail, leaves)))
-    order = {path: index for index, path in enumerate(_paths(new))}
-    order.update({p: len(order) + i for i, p in enumerate(_paths(old)) if p not in order})
-    return sorted(found, key=lambda c: (order.get(c.path, len(order)), c.dotted))
+    return sorted(found, key=lambda c: (_position(c.path, new, old), c.dotted))
+
+
+def _unequal(old: Any, new: Any) -> tuple[Any, Any]:
+    """Both trees without the mapping entries they share unchanged.
+
+    deepdiff finds nothing in those entries; leaving them out spares it walking
+    a whole run.yaml to find the few keys a plan changed. Lists stay whole, so
+    every index is the index in the full tree.
+    """
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
+        return old, new
+    old_part: dict[Any, Any] = {}
+    new_part: dict[Any, Any] = {}
+    for key, value in old.items():
+        if key not in new:
+            old_part[key] = value
+        elif not same(value, new[key]):
+            old_part[key], new_part[key] = _unequal(value, new[key])
+    for key, value in new.items():
+        if key not in old:
+            new_part[key] = value
+    return old_part, new_part
 
 
 _TAG = "\x00migrate:"
@@ -109,11 +131,26 @@ def _by_key(path: Path, old: Mapping[Any, Any], new: Mapping[Any, Any]) -> list[
     return found
 
 
-def _paths(tree: Any, path: Path = ()) -> Iterator[Path]:
-    yield path
-    if isinstance(tree, Mapping):
-        for key, value in tree.items():
-            yield from _paths(value, (*path, key))
-    elif isinstance(tree, list):
-        for index, value in enumerate(tree):
-            yield from _paths(value, (*path, index))
+def _position(path: Path, new: Any, old: Any) -> tuple[int, tuple[int, ...]]:
+    """Where ``path`` stands in document order: in ``new`` if it is there, else in ``old``
+    (after everything of ``new``)."""
+    found = _steps(path, new)
+    if found is not None:
+        return 0, found
+    found = _steps(path, old)
+    return (1, found) if found is not None else (2, ())
+
+
+def _steps(path: Path, tree: Any) -> tuple[int, ...] | None:
+    """The position of each step of ``path`` among its siblings; None if not in ``tree``."""
+    steps: list[int] = []
+    node = tree
+    for step in path:
+        if isinstance(node, Mapping) and step in node:
+            steps.append(list(node).index(step))
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            steps.append(step)
+        else:
+            return None
+        node = node[step]
+    return tuple(steps)
