@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from migrate import pipeline, values, yamlio
+from migrate import fastpath, pipeline, values, yamlio
 from migrate.errors import MigrateError
 from migrate.findings import finding
 from migrate.model import Document, Finding, Origin, Status, owner_release
@@ -101,9 +101,8 @@ def _scan_context(
                 for item in connection.list(
                     resource, namespace, selector=selector, page_size=page_size
                 ):
-                    document = to_document(item, connection.context)
-                    if is_llama_stack(document, profile):
-                        workloads.append(document)
+                    if _worth_reading(item, profile):
+                        workloads.append(to_document(item, connection.context))
             except cluster.Fault as fault:
                 faults.append((namespace, _fault_finding(fault)))
     config_maps: list[Document] = []
@@ -135,6 +134,17 @@ def _fault_finding(fault: cluster.Fault) -> Finding:
     if fault.kind == "forbidden":
         return finding("namespace-forbidden", fault.message)
     return finding("api-unavailable", fault.message)
+
+
+def _worth_reading(item: Mapping[str, Any], profile: Profile) -> bool:
+    """Whether a listed workload may be Llama Stack, decided on its data alone.
+
+    Only those are written out as manifest text and read back, which is most of
+    the cost of a document; the rest are dropped here (``fastpath``).
+    """
+    if not fastpath.enabled():
+        return is_llama_stack(to_document(item, ""), profile)
+    return is_llama_stack(Document(text="", data=item, origin=Origin("", 0)), profile)
 
 
 def to_document(item: Mapping[str, Any], context: str) -> Document:
