@@ -110,7 +110,7 @@ def _scan_context(
     for namespace in sorted({d.namespace or "default" for d in workloads}):
         try:
             config_maps += [
-                to_document(item, connection.context)
+                to_document(item, connection.context, as_text=not fastpath.enabled())
                 for item in connection.list(cluster.CONFIG_MAPS, namespace, page_size=page_size)
             ]
             complete.append(namespace)
@@ -147,13 +147,20 @@ def _worth_reading(item: Mapping[str, Any], profile: Profile) -> bool:
     return is_llama_stack(Document(text="", data=item, origin=Origin("", 0)), profile)
 
 
-def to_document(item: Mapping[str, Any], context: str) -> Document:
-    """A cluster object as a manifest document, without the fields the server sets."""
+def to_document(item: Mapping[str, Any], context: str, *, as_text: bool = True) -> Document:
+    """A cluster object as a manifest document, without the fields the server sets.
+
+    Its text is what ``convert`` would read from a file, and its data is read
+    back from that text. An object that is only looked up, never patched (a
+    ConfigMap), may skip the text: JSON's types read back unchanged.
+    """
     data = clean(item)
     metadata = data.get("metadata") or {}
-    text = yamlio.dump(yamlio.to_commented(data))
     where = f"{metadata.get('namespace', 'default')}/{metadata.get('name', '')}"
     origin = Origin(f"{context}: {str(data.get('kind', '')).lower()} {where}", 0)
+    if not as_text:
+        return Document(text="", data=data, origin=origin)
+    text = yamlio.dump(yamlio.to_commented(data))
     return Document(text=text, data=yamlio.load_manifest(text), origin=origin)
 
 

@@ -202,6 +202,9 @@ class Run:
     before: dict[str, bytes | None] = field(default_factory=dict)
     after: dict[str, bytes | None] = field(default_factory=dict)
     folder_entries: set[str] = field(default_factory=set)
+    # The same case with MIGRATE_FULL_PATH=1 (every shortcut off), paths made the same:
+    # (exit code, stdout, stderr, files written); None where the case is about writing.
+    full: tuple[int | None, str, str, dict[str, bytes | None]] | None = None
 
 
 def snapshot(out: Path) -> dict[str, bytes | None]:
@@ -257,17 +260,20 @@ def command(case: Case, bad: str | None, out: Path) -> list[str]:
     return ["convert", *inputs, "-f", OTHER, "-d", str(out), *extra]
 
 
-def execute(case: Case, folder: Path) -> Run:
-    bad, out = _prepare(case, folder)
-    before = snapshot(out)
+def _launch(
+    case: Case, bad: str | None, out: Path, full_path: bool = False
+) -> tuple[int | None, str, str]:
     stdin = (ROOT / bad).read_bytes() if case.role == "stdin" and bad is not None else b""
+    environment = {**os.environ, "NO_COLOR": "1"}
+    if full_path:
+        environment["MIGRATE_FULL_PATH"] = "1"
     try:
         done = subprocess.run(
             [sys.executable, "-c", _LAUNCHER, str(MEMORY_LIMIT), *command(case, bad, out)],
             input=stdin,
             capture_output=True,
             cwd=ROOT,
-            env={**os.environ, "NO_COLOR": "1"},
+            env=environment,
             timeout=TIMEOUT,
             check=False,
         )
@@ -275,19 +281,36 @@ def execute(case: Case, folder: Path) -> Run:
         stdout, stderr = done.stdout, done.stderr
     except subprocess.TimeoutExpired as expired:
         code, stdout, stderr = None, expired.stdout or b"", expired.stderr or b""
+    return code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+
+
+def execute(case: Case, folder: Path) -> Run:
+    bad, out = _prepare(case, folder)
+    before = snapshot(out)
+    code, stdout, stderr = _launch(case, bad, out)
     if case.setup == "output-readonly":
         out.chmod(0o755)
-    return Run(
+    run = Run(
         folder=folder,
         out=out,
         bad=bad,
         returncode=code,
-        stdout=stdout.decode("utf-8", "replace"),
-        stderr=stderr.decode("utf-8", "replace"),
+        stdout=stdout,
+        stderr=stderr,
         before=before,
         after=snapshot(out),
         folder_entries={path.name for path in folder.iterdir()},
     )
+    if case.setup is None:
+        other = folder.with_name(f"{folder.name}.full") / "out"
+        code, stdout, stderr = _launch(case, bad, other, full_path=True)
+        run.full = (
+            code,
+            stdout.replace(str(other), str(out)),
+            stderr.replace(str(other), str(out)),
+            snapshot(other),
+        )
+    return run
 
 
 class Runs:
@@ -395,6 +418,10 @@ def test_bad_input(case: Case, runs: Runs) -> None:
         source = re.escape(run.bad if case.role == "manifest" and run.bad else OTHER)
         block = report_block(run.stdout, source)
         assert re.search(pattern(case.report, run), block, re.M), shown
+
+    # The shortcuts of the fast path change nothing (migrate/fastpath.py).
+    if run.full is not None:
+        assert run.full == (run.returncode, run.stdout, run.stderr, run.after), shown
 
     # Nothing is written outside the output directory (names become paths).
     expected_entries = {"out"} if case.generate is None else {"out", f"{case.generate}.yaml"}
