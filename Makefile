@@ -6,7 +6,7 @@ VENV ?= .venv
 CONFORMANCE_VENV ?= .venv-conformance
 BIN := $(VENV)/bin
 
-.PHONY: dev demo docs test lint typecheck unit conformance clean
+.PHONY: dev demo docs test lint typecheck unit conformance bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ demo: $(BIN)/.installed
 # Generated documentation; tests fail when it drifts from the code.
 docs: $(BIN)/.installed
 	$(BIN)/migrate mapping -o markdown > docs/mapping.md
+
+# Benchmarks (not tests): ratios against baselines measured in the same run;
+# rewrites docs/performance.md. Takes about five minutes.
+$(BIN)/.bench: $(BIN)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(BIN)/.bench
+	$(BIN)/python -m benchmarks.run --write docs/performance.md
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check migrate tests benchmarks
