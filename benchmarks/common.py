@@ -50,15 +50,25 @@ def median_seconds(action: Callable[[], Any], repeats: int, *, warmup: int = 1) 
 
 
 def interleaved(
-    actions: dict[str, Callable[[], Any]], repeats: int, *, warmup: int = 1
+    actions: dict[str, Callable[[], Any]],
+    repeats: int,
+    *,
+    warmup: int = 1,
+    at_most: dict[str, int] | None = None,
 ) -> dict[str, float]:
-    """Median wall time of each action, run in turns so drift hits all of them alike."""
+    """Median wall time of each action, run in turns so drift hits all of them alike.
+
+    ``at_most`` caps the repeats of slow actions (they take part in the first rounds).
+    """
+    limits = at_most or {}
     for _ in range(warmup):
         for action in actions.values():
             action()
     times: dict[str, list[float]] = {name: [] for name in actions}
-    for _ in range(repeats):
+    for round_ in range(repeats):
         for name, action in actions.items():
+            if round_ >= limits.get(name, repeats):
+                continue
             start = time.perf_counter()
             action()
             times[name].append(time.perf_counter() - start)

@@ -108,7 +108,7 @@ def main() -> None:
     start = dt.datetime.now()
     repeats = 3 if arguments.quick else 5
     rows = convert.run(2000, repeats)
-    rows += convert.growth(repeats=3 if not arguments.quick else 1)
+    rows += convert.growth(repeats=repeats)
     rows += scan.run(5000, repeats)
     rows += scan.run(5000, repeats, llama_share=0.0, label="3. scan ÷ list, no Llama Stack")[:1]
     rows += help.run(21 if not arguments.quick else 7)

@@ -157,27 +157,33 @@ def needs_graph_check(text: str) -> bool:
 class _CheckedLoader(_SafeLoader):  # type: ignore[misc]
     """A safe loader that checks each document's node graph before building it."""
 
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # The shortcuts need the text; a stream is checked in full.
+        self._text: str | None = stream if isinstance(stream, str) and fastpath.enabled() else None
+
     def get_single_data(self) -> Any:
         node = self.get_single_node()
         if node is None:
             return None
-        if self._text is None or not fastpath.enabled() or needs_graph_check(self._text):
+        if self._text is None or needs_graph_check(self._text):
             check_graph(node)
         return self.construct_document(node)
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._text: str | None = stream if isinstance(stream, str) else None
 
 
 class ManifestLoader(_CheckedLoader):
     """Kubernetes manifests as kubectl reads them (YAML 1.1, timestamps stay text),
     refusing duplicate keys, which kubectl rejects too."""
 
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # Merged keys may repeat; a text that cannot hold a merge key ('<<' or an
+        # explicit '!!merge' tag) takes the shortcut in every mapping.
+        text = self._text
+        self._search_every_mapping = text is None or "<<" in text or "merge" in text
+
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if not fastpath.enabled() or any(
-            key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value
-        ):
+        if self._search_every_mapping:
             refuse_duplicate_keys(self, node)
             return super().construct_mapping(node, deep=deep)
         mapping = super().construct_mapping(node, deep=deep)

@@ -62,3 +62,15 @@ def test_every_relative_link_in_readme_and_docs_resolves() -> None:
     for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
         for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text()):
             assert (page.parent / target).exists(), (page.name, target)
+
+
+def test_performance_page_is_what_make_bench_writes() -> None:
+    # Figures cannot be checked without running the benchmarks (minutes); the page's
+    # shape can: every goal has a row, the run is dated and the machine named, and the
+    # unchanging part is the current benchmarks/performance-notes.md.
+    page = (DOCS / "performance.md").read_text()
+    for goal in ("| 1. ", "| 2. ", "| 3. ", "| 4. ", "| 5. "):
+        assert goal in page, goal
+    assert re.search(r"^Last run: \d{4}-\d{2}-\d{2} .* on .+CPUs", page, re.M)
+    notes = (ROOT / "benchmarks" / "performance-notes.md").read_text()
+    assert notes.strip() in page
