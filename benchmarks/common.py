@@ -8,9 +8,11 @@ median kept; machines here are shared and noisy.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -65,12 +67,16 @@ def interleaved(
         for action in actions.values():
             action()
     times: dict[str, list[float]] = {name: [] for name in actions}
+    order = list(actions)
+    shuffle = random.Random(0).shuffle
     for round_ in range(repeats):
-        for name, action in actions.items():
+        shuffle(order)  # no action always runs after the same one
+        for name in order:
             if round_ >= limits.get(name, repeats):
                 continue
+            gc.collect()  # each starts from a clean heap, not the last one's garbage
             start = time.perf_counter()
-            action()
+            actions[name]()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 

@@ -85,11 +85,12 @@ def _child_scan(kubeconfig: str, output: str) -> dict[str, Any]:
     with quiet():
         try:
             arguments = ["scan", "--kubeconfig", kubeconfig, "-A", "-d", output]
-            app(arguments, standalone_mode=False)
+            code = app(arguments, standalone_mode=False)
         except SystemExit as exit_:
-            if exit_.code not in (0, 1):
-                raise
+            code = exit_.code
     seconds = time.perf_counter() - start
+    if code not in (None, 0, 1):
+        raise RuntimeError(f"scan failed (exit {code}): the benchmark would measure that")
     if profiler is not None:
         profiler.stop()
         text = profiler.output_text(unicode=True, color=False, show_all=False)
