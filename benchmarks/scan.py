@@ -93,10 +93,9 @@ def _child_scan(kubeconfig: str, output: str) -> dict[str, Any]:
         raise RuntimeError(f"scan failed (exit {code}): the benchmark would measure that")
     if profiler is not None:
         profiler.stop()
-        text = profiler.output_text(unicode=True, color=False, show_all=False)
-        lines = [line for line in text.splitlines() if line.strip()]
-        begin = next((i for i, line in enumerate(lines) if "_child_scan" in line), 0)
-        Path(profile_to or "").write_text("\n".join(lines[begin : begin + 45]))
+        from benchmarks.run import trimmed
+
+        Path(profile_to or "").write_text(trimmed(profiler, "_child_scan"))
     peak = _status_kb("VmHWM")
     return {"seconds": seconds, "baseline_kb": baseline, "peak_kb": peak}
 
