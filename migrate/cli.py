@@ -195,15 +195,17 @@ def convert(
     try:
         with _collect_less():
             from migrate import output as writer
-            from migrate import pipeline, profile
+            from migrate import pipeline
 
-            rules = _rules(ignore or [], ignore_file)
-            _check_report_file(report_file, force)
-            chosen = profile.load(
-                template=template,
-                chart=chart,
-                extra_vars=tuple(migrate_var or ()),
-                allow_credentials=allow_credentials,
+            rules, chosen = _start(
+                ignore,
+                ignore_file,
+                report_file,
+                force,
+                template,
+                chart,
+                migrate_var,
+                allow_credentials,
             )
             # A document that cannot be read is an error of its own; the others go on.
             problems: list[str] = []
@@ -303,6 +305,31 @@ def _check_report_file(report_file: Path | None, force: bool) -> None:
 
 def _report_formats() -> tuple[str, ...]:
     return ("text", "json", "markdown", "yaml")
+
+
+def _start(
+    ignore: list[str] | None,
+    ignore_file: Path | None,
+    report_file: Path | None,
+    force: bool,
+    template: Path | None,
+    chart: Path | None,
+    migrate_var: list[str] | None,
+    allow_credentials: bool,
+) -> tuple[list[Any], Any]:
+    """What convert and scan check and load before reading anything: ignore rules,
+    the report file, and the profile."""
+    from migrate import profile
+
+    rules = _rules(ignore or [], ignore_file)
+    _check_report_file(report_file, force)
+    chosen = profile.load(
+        template=template,
+        chart=chart,
+        extra_vars=tuple(migrate_var or ()),
+        allow_credentials=allow_credentials,
+    )
+    return rules, chosen
 
 
 def _rules(ignore: list[str], ignore_file: Path | None) -> list[Any]:
@@ -422,16 +449,17 @@ def scan(
     try:
         with _collect_less():
             from migrate import output as writer
-            from migrate import profile
             from migrate import scan as scanner
 
-            rules = _rules(ignore or [], ignore_file)
-            _check_report_file(report_file, force)
-            chosen = profile.load(
-                template=template,
-                chart=chart,
-                extra_vars=tuple(migrate_var or ()),
-                allow_credentials=allow_credentials,
+            rules, chosen = _start(
+                ignore,
+                ignore_file,
+                report_file,
+                force,
+                template,
+                chart,
+                migrate_var,
+                allow_credentials,
             )
             with _progress() as on_page:
                 results = scanner.scan(
