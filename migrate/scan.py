@@ -101,8 +101,9 @@ def _scan_context(
                 for item in connection.list(
                     resource, namespace, selector=selector, page_size=page_size
                 ):
-                    if _worth_reading(item, profile):
-                        workloads.append(to_document(item, connection.context))
+                    document = _if_llama_stack(item, profile, connection.context)
+                    if document is not None:
+                        workloads.append(document)
             except cluster.Fault as fault:
                 faults.append((namespace, _fault_finding(fault)))
     config_maps: list[Document] = []
@@ -136,15 +137,19 @@ def _fault_finding(fault: cluster.Fault) -> Finding:
     return finding("api-unavailable", fault.message)
 
 
-def _worth_reading(item: Mapping[str, Any], profile: Profile) -> bool:
-    """Whether a listed workload may be Llama Stack, decided on its data alone.
+def _if_llama_stack(item: Mapping[str, Any], profile: Profile, context: str) -> Document | None:
+    """A listed workload as a document, if it may be Llama Stack.
 
-    Only those are written out as manifest text and read back, which is most of
-    the cost of a document; the rest are dropped here (``fastpath``).
+    The fast path decides on the object's data first: writing an object out as
+    manifest text and reading it back is most of the cost of a document, and
+    only Llama Stack workloads are patched (``fastpath``).
     """
-    if not fastpath.enabled():
-        return is_llama_stack(to_document(item, ""), profile)
-    return is_llama_stack(Document(text="", data=item, origin=Origin("", 0)), profile)
+    if fastpath.enabled():
+        if not is_llama_stack(Document(text="", data=item, origin=Origin("", 0)), profile):
+            return None
+        return to_document(item, context)
+    document = to_document(item, context)
+    return document if is_llama_stack(document, profile) else None
 
 
 def to_document(item: Mapping[str, Any], context: str, *, as_text: bool = True) -> Document:
