@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import convert, help, scan
+from benchmarks import convert, scan
+from benchmarks import help as help_screen
 from benchmarks.common import ROOT, Row, machine, quiet
 from benchmarks.generate import generate
 
@@ -112,14 +113,14 @@ _EXPLAINED = Path(__file__).with_name("performance-notes.md").read_text().splitl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="Write the report here (docs/performance.md).")
-    parser.add_argument("--quick", action="store_true", help="Fewer repeats, smaller growth.")
+    parser.add_argument("--quick", action="store_true", help="Fewer repeats.")
     arguments = parser.parse_args()
     start = dt.datetime.now()
     repeats = 3 if arguments.quick else 5
     rows = convert.run(2000, repeats)
     rows += scan.run(5000, repeats)
     rows += scan.run(5000, repeats, llama_share=0.0, label="3. scan ÷ list, no Llama Stack")[:1]
-    rows += help.run(21 if not arguments.quick else 7)
+    rows += help_screen.run(21 if not arguments.quick else 7)
     rows += convert.growth(repeats=repeats)
     for row in rows:
         print(row.line(), flush=True)

@@ -197,7 +197,11 @@ async def _measure(
         "requests": max(requests),
         "methods": sorted(methods),
         "namespaces": len(llama_namespaces),
-        "llama_stack": sum(1 for o in objects if o["kind"] == "Deployment") * llama_share,
+        "llama_stack": sum(
+            1
+            for o in objects
+            if o["kind"] == "Deployment" and o["metadata"]["name"].startswith("llama-stack-")
+        ),
     }
 
 
