@@ -54,10 +54,22 @@ def files(root: Path) -> dict[str, str]:
     }
 
 
-def test_seed_example_gives_the_seed_overlay_and_nothing_more(tmp_path: Path) -> None:
-    run = migrate(
-        "convert", "--fail-on", "none", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path)
+def convert_seed(output: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``migrate convert`` of the seed example into ``output``, findings not failing the run."""
+    return migrate(
+        "convert",
+        "--fail-on",
+        "none",
+        "-f",
+        str(DEMO / "seed-example.yaml"),
+        "-d",
+        str(output),
+        *extra,
     )
+
+
+def test_seed_example_gives_the_seed_overlay_and_nothing_more(tmp_path: Path) -> None:
+    run = convert_seed(tmp_path)
     assert run.returncode == 0, run.stderr
     folder = tmp_path / "research" / "llama-stack"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -85,18 +97,7 @@ def test_defaults_give_no_overlay_keys(tmp_path: Path) -> None:
 
 
 def test_configmap_holds_the_chart_defaults_merged_with_the_overlay(tmp_path: Path) -> None:
-    assert (
-        migrate(
-            "convert",
-            "--fail-on",
-            "none",
-            "-f",
-            str(DEMO / "seed-example.yaml"),
-            "-d",
-            str(tmp_path),
-        ).returncode
-        == 0
-    )
+    assert convert_seed(tmp_path).returncode == 0
     folder = tmp_path / "research" / "llama-stack"
     configmap = yaml.safe_load((folder / "configmap.yaml").read_text())
     assert configmap["metadata"] == {
@@ -119,18 +120,7 @@ def test_configmap_holds_the_chart_defaults_merged_with_the_overlay(tmp_path: Pa
 
 
 def test_patched_manifest_points_the_pod_at_the_configmap(tmp_path: Path) -> None:
-    assert (
-        migrate(
-            "convert",
-            "--fail-on",
-            "none",
-            "-f",
-            str(DEMO / "seed-example.yaml"),
-            "-d",
-            str(tmp_path),
-        ).returncode
-        == 0
-    )
+    assert convert_seed(tmp_path).returncode == 0
     deployment = yaml.safe_load((tmp_path / "research/llama-stack/deployment.yaml").read_text())
     pod = deployment["spec"]["template"]["spec"]
     env = pod["containers"][0]["env"]
@@ -189,23 +179,12 @@ def test_existing_output_is_not_overwritten_without_force(tmp_path: Path) -> Non
     target = tmp_path / "research" / "llama-stack" / "configmap.yaml"
     target.parent.mkdir(parents=True)
     target.write_text("mine\n")
-    run = migrate(
-        "convert", "--fail-on", "none", "-f", str(DEMO / "seed-example.yaml"), "-d", str(tmp_path)
-    )
+    run = convert_seed(tmp_path)
     assert run.returncode == 2
     assert "--force" in run.stderr and "Traceback" not in run.stderr
     assert target.read_text() == "mine\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["configmap.yaml"]
-    forced = migrate(
-        "convert",
-        "--fail-on",
-        "none",
-        "-f",
-        str(DEMO / "seed-example.yaml"),
-        "-d",
-        str(tmp_path),
-        "--force",
-    )
+    forced = convert_seed(tmp_path, "--force")
     assert forced.returncode == 0
     assert target.read_text().startswith("apiVersion: v1")
 
