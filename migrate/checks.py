@@ -22,7 +22,7 @@ from migrate.engine import placeholders as ph
 from migrate.engine.evaluate import Path, format_path
 from migrate.findings import finding
 from migrate.kube import env as kube_env
-from migrate.model import Drift, Finding
+from migrate.model import Drift, Finding, Severity
 from migrate.profile import Profile
 
 
@@ -122,13 +122,16 @@ def silent_revert(workload: Workload) -> list[Finding]:
     parts: list[str] = []
     if reverted:
         names = sorted({name for path in reverted for name in workload.provenance[path]})
-        keys = "1 runConfig key" if len(reverted) == 1 else f"{len(reverted)} runConfig keys"
+        keys = "1 run.yaml key" if len(reverted) == 1 else f"{len(reverted)} run.yaml keys"
         parts.append(f"{keys} set by {', '.join(names)} to the chart's defaults")
     if workload.kept:
-        parts.append(
-            f"{', '.join(workload.kept)} (kept as env vars; set them in the chart's "
-            f"'{workload.profile.env_values_key}' values)"
+        env_key = workload.profile.target.env_values_key
+        where = (
+            f"set them in the chart's '{env_key}' values"
+            if env_key is not None
+            else "the target chart cannot set them: see env-not-carried"
         )
+        parts.append(f"{', '.join(workload.kept)} (kept as env vars; {where})")
     return [
         finding(
             "silent-revert",
@@ -218,22 +221,38 @@ def _number(value: Any) -> Any:
 
 
 def chart_default_hazard(workload: Workload) -> list[Finding]:
+    """Chart defaults that break what this pod uses: an error where adopted, a warning where
+    the overlay keeps what the pod ran instead."""
     found: list[Finding] = []
     for hazard in workload.profile.hazards:
         trigger = workload.environment.get(hazard.when_set)
-        hit = [d for d in workload.drift if d.adopted and hazard.key in d.path]
-        if hit and trigger.state is not kube_env.State.UNSET and trigger.value != "":
-            where = ", ".join(format_path(d.path) for d in hit)
-            sets = (
-                f"this pod sets {hazard.when_set}"
-                if trigger.state is kube_env.State.KNOWN
-                else f"this pod may set {hazard.when_set} (its value is not known offline)"
-            )
+        if trigger.state is kube_env.State.UNSET or trigger.value == "":
+            continue
+        sets = (
+            f"this pod sets {hazard.when_set}"
+            if trigger.state is kube_env.State.KNOWN
+            else f"this pod may set {hazard.when_set} (its value is not known offline)"
+        )
+        adopted = [d for d in workload.drift if d.adopted and hazard.key in d.path]
+        kept = [d for d in workload.drift if not d.adopted and hazard.key in d.path]
+        if adopted:
+            where = ", ".join(format_path(d.path) for d in adopted)
             found.append(
                 finding(
                     "chart-default-hazard",
-                    f"{where}: {hazard.message}, and {sets}; "
-                    "--preserve-behavior keeps what the pod ran before",
+                    f"{where}: {hazard.message}, and {sets}; it was adopted because of "
+                    "--adopt-chart-defaults: without it the overlay keeps what the pod ran",
+                )
+            )
+        elif kept:
+            where = ", ".join(format_path(d.path) for d in kept)
+            found.append(
+                finding(
+                    "chart-default-hazard",
+                    f"{where}: {hazard.message}, and {sets}; the overlay keeps what the pod "
+                    "ran (Helm replaces lists whole, so it carries the whole list); "
+                    "--adopt-chart-defaults adopts the chart's default instead",
+                    Severity.WARNING,
                 )
             )
     return found

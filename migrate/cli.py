@@ -89,7 +89,40 @@ TemplateOption = Annotated[
 ChartOption = Annotated[
     Path | None,
     typer.Option(
-        "--chart", metavar="DIR", help="Read the target defaults from this chart's values.yaml."
+        "--chart",
+        metavar="PATH",
+        help="The chart you upgrade to (directory or .tgz): its layout and defaults.",
+    ),
+]
+TargetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        metavar="NAME",
+        help="Built-in target chart (default: the newest; `migrate targets` lists them).",
+    ),
+]
+ValuesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--values",
+        metavar="FILE",
+        help="The release's current values, as for `helm upgrade -f`. Repeatable.",
+    ),
+]
+VerifyOption = Annotated[
+    bool,
+    typer.Option(
+        "--verify",
+        help="Render --chart with Helm (the [helm] extra) and check each result resolves "
+        "like the old pod.",
+    ),
+]
+AdoptOption = Annotated[
+    bool,
+    typer.Option(
+        "--adopt-chart-defaults",
+        help="Adopt every changed chart default, also those that break what the pod uses.",
     ),
 ]
 FormatOption = Annotated[
@@ -127,7 +160,7 @@ PreserveOption = Annotated[
     bool,
     typer.Option(
         "--preserve-behavior",
-        help="Pin keys whose chart defaults changed to what the pod ran before.",
+        help="Pin every key whose chart default changed to what the pod ran before.",
     ),
 ]
 IgnoreOption = Annotated[
@@ -181,10 +214,14 @@ def convert(
     ] = False,
     force: ForceOption = False,
     template: TemplateOption = None,
+    target: TargetOption = None,
     chart: ChartOption = None,
+    values_files: ValuesOption = None,
+    verify: VerifyOption = False,
     migrate_var: MigrateVarOption = None,
     allow_credentials: AllowCredentialsOption = False,
     preserve_behavior: PreserveOption = False,
+    adopt_defaults: AdoptOption = False,
     ignore: IgnoreOption = None,
     ignore_file: IgnoreFileOption = None,
     fail_on: FailOnOption = "error",
@@ -192,6 +229,7 @@ def convert(
     """Convert manifest files offline: overlay, patched workload and ConfigMap per workload."""
     _choice(output, _report_formats(), "--output")
     _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
+    _check_policy(preserve_behavior, adopt_defaults, verify, chart)
     try:
         with _collect_less():
             from migrate import output as writer
@@ -203,7 +241,7 @@ def convert(
                 report_file,
                 force,
                 template,
-                chart,
+                (target, chart, tuple(values_files or ())),
                 migrate_var,
                 allow_credentials,
             )
@@ -211,7 +249,12 @@ def convert(
             problems: list[str] = []
             documents = pipeline.load(filenames, recursive, problems)
             result = pipeline.convert(
-                documents, chosen, preserve_behavior=preserve_behavior, problems=problems
+                documents,
+                chosen,
+                preserve_behavior=preserve_behavior,
+                adopt_defaults=adopt_defaults,
+                verify=verify,
+                problems=problems,
             )
             artifacts = [a for o in result.outcomes for a in o.artifacts]
             files: dict[int, list[str]] = {}
@@ -233,6 +276,8 @@ def convert(
                 chosen,
                 dry_run=dry_run,
                 preserve_behavior=preserve_behavior,
+                adopt_defaults=adopt_defaults,
+                verify=verify,
                 fail_on=fail_on,
                 rules=rules,
                 output_dir=output_dir,
@@ -266,6 +311,8 @@ def _report(
     *,
     dry_run: bool,
     preserve_behavior: bool,
+    adopt_defaults: bool,
+    verify: bool,
     fail_on: str,
     rules: list[Any],
     output_dir: Path,
@@ -275,14 +322,19 @@ def _report(
     """The report of a convert or scan run, as data."""
     from migrate import report
 
+    target = chosen.target
     options = report.Options(
         command=command,
         dry_run=dry_run,
         preserve_behavior=preserve_behavior,
+        adopt_defaults=adopt_defaults,
+        verify=verify,
         fail_on=fail_on,
         rules=tuple(rules),
         output_dir=str(output_dir),
         chart=str(chart) if chart is not None else None,
+        target=target.name,
+        values=target.release_values,
     )
     return report.build(
         outcomes,
@@ -291,8 +343,30 @@ def _report(
         template_source=chosen.template_source,
         chart_source=chosen.chart_source,
         chart_defaults=chosen.chart_defaults,
+        target={
+            "name": target.name,
+            "description": target.description,
+            "layout": target.layout.name,
+            "source": target.source,
+            "values": list(target.release_values),
+        },
         **extra,
     )
+
+
+def _check_policy(
+    preserve_behavior: bool, adopt_defaults: bool, verify: bool, chart: Path | None
+) -> None:
+    if preserve_behavior and adopt_defaults:
+        raise typer.BadParameter(
+            "keep every old value or adopt every new default, not both",
+            param_hint="--preserve-behavior / --adopt-chart-defaults",
+        )
+    if verify and chart is None:
+        raise typer.BadParameter(
+            "--verify renders the chart you upgrade to: give it with --chart PATH",
+            param_hint="--verify",
+        )
 
 
 def _check_report_file(report_file: Path | None, force: bool) -> None:
@@ -313,19 +387,22 @@ def _start(
     report_file: Path | None,
     force: bool,
     template: Path | None,
-    chart: Path | None,
+    target: tuple[str | None, Path | None, tuple[Path, ...]],
     migrate_var: list[str] | None,
     allow_credentials: bool,
 ) -> tuple[list[Any], Any]:
     """What convert and scan check and load before reading anything: ignore rules,
-    the report file, and the profile."""
+    the report file, and the profile with its target (name, chart, release values)."""
     from migrate import profile
 
     rules = _rules(ignore or [], ignore_file)
     _check_report_file(report_file, force)
+    name, chart, values = target
     chosen = profile.load(
         template=template,
+        target=name,
         chart=chart,
+        values=values,
         extra_vars=tuple(migrate_var or ()),
         allow_credentials=allow_credentials,
     )
@@ -433,10 +510,14 @@ def scan(
     report_file: ReportOption = None,
     force: ForceOption = False,
     template: TemplateOption = None,
+    target: TargetOption = None,
     chart: ChartOption = None,
+    values_files: ValuesOption = None,
+    verify: VerifyOption = False,
     migrate_var: MigrateVarOption = None,
     allow_credentials: AllowCredentialsOption = False,
     preserve_behavior: PreserveOption = False,
+    adopt_defaults: AdoptOption = False,
     ignore: IgnoreOption = None,
     ignore_file: IgnoreFileOption = None,
     fail_on: FailOnOption = "error",
@@ -444,6 +525,7 @@ def scan(
     """Scan live clusters, read-only (GET requests only): the same report and files as convert."""
     _choice(output, _report_formats(), "--output")
     _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
+    _check_policy(preserve_behavior, adopt_defaults, verify, chart)
     if all_namespaces and namespace:
         raise typer.BadParameter("use -A or -n, not both", param_hint="--all-namespaces")
     try:
@@ -457,7 +539,7 @@ def scan(
                 report_file,
                 force,
                 template,
-                chart,
+                (target, chart, tuple(values_files or ())),
                 migrate_var,
                 allow_credentials,
             )
@@ -471,6 +553,8 @@ def scan(
                     selector=selector,
                     timeout=timeout,
                     preserve_behavior=preserve_behavior,
+                    adopt_defaults=adopt_defaults,
+                    verify=verify,
                     helm_values=helm_values,
                     on_page=on_page,
                 )
@@ -491,6 +575,8 @@ def scan(
                 chosen,
                 dry_run=dry_run,
                 preserve_behavior=preserve_behavior,
+                adopt_defaults=adopt_defaults,
+                verify=verify,
                 fail_on=fail_on,
                 rules=rules,
                 output_dir=output_dir,
@@ -550,6 +636,38 @@ def mapping(
 
         chosen = profile.load(template=template, extra_vars=tuple(migrate_var or ()))
         sys.stdout.write(table.render(table.build(chosen), output))
+    except MigrateError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None
+
+
+@app.command(epilog=EXIT_CODES)
+def targets(
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart",
+            metavar="PATH",
+            help="Also tell which layout this chart (directory or .tgz) has.",
+        ),
+    ] = None,
+    output: FormatOption = "text",
+) -> None:
+    """List the target charts: the built-in ones, and with --chart what that chart is."""
+    _choice(output, _report_formats(), "--output")
+    try:
+        from migrate import profile
+        from migrate import target as layouts
+
+        chosen = profile.load(chart=chart)
+        default = profile.load().target.name
+        rows = [
+            layouts.summary(t, default=t.name == default)
+            for t in sorted(chosen.targets.values(), key=lambda t: t.name != default)
+        ]
+        if chart is not None:
+            rows.append(layouts.summary(chosen.target, default=False))
+        sys.stdout.write(layouts.render_summaries(rows, output))
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None

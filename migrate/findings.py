@@ -33,7 +33,7 @@ _KINDS = (
     Kind(
         "chart-default-hazard",
         Severity.ERROR,
-        "an adopted chart default breaks what the pod used",
+        "a chart default breaks what the pod uses (a warning where the pod's value is kept)",
     ),
     Kind("drift-conflict", Severity.WARNING, "the chart and the env both changed one key"),
     # The configuration itself.
@@ -79,6 +79,11 @@ _KINDS = (
         Severity.WARNING,
         "a kept variable must still reach the pod, and the overlay cannot set it",
     ),
+    Kind(
+        "env-not-carried",
+        Severity.ERROR,
+        "a variable must stay an env var, and the target chart cannot set it",
+    ),
     Kind("env-problem", Severity.WARNING, "the container's env has an entry to look at"),
     # After the migration.
     Kind(
@@ -114,6 +119,16 @@ _KINDS = (
         "layout-conflict",
         Severity.ERROR,
         "the pod already uses the new layout's names or a run config of its own",
+    ),
+    Kind(
+        "target-cannot-carry",
+        Severity.ERROR,
+        "the target chart's values cannot render the run.yaml the pod needs",
+    ),
+    Kind(
+        "verify-mismatch",
+        Severity.ERROR,
+        "the chart rendered by Helm with the overlay resolves differently from the old pod",
     ),
     Kind("self-check", Severity.ERROR, "a result failed its own check; nothing was written"),
 )

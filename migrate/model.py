@@ -124,6 +124,11 @@ class Plan:
     edits: tuple[Edit, ...] = ()
     drift: tuple[Drift, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # whether Helm's render of the target chart with the overlay was checked (--verify)
+    # and resolved like the old pod: None when not asked
+    verified: bool | None = None
+    # the Llama Stack container's env as the kubelet would give it (not in reports)
+    environment: Any = field(default=None, compare=False, repr=False)
 
     @property
     def kind(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -44,6 +44,15 @@ class Outcome:
     plan: Plan
     artifacts: tuple[Artifact, ...] = ()
     exact: bool = True
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What to do with chart defaults that changed, and whether to verify with Helm."""
+
+    preserve_behavior: bool = False  # keep what the pod ran at every changed default
+    adopt_defaults: bool = False  # adopt every changed default, hazards included
+    verify: bool = False  # render the target chart with Helm and compare
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,8 @@ def convert(
     profile: Profile,
     *,
     preserve_behavior: bool = False,
+    adopt_defaults: bool = False,
+    verify: bool = False,
     complete: Collection[str] = (),
     problems: list[str] | None = None,
 ) -> Result:
@@ -131,8 +142,15 @@ def convert(
                 profile,
                 config_maps.get(namespace, {}),
                 preserve_behavior=preserve_behavior,
+                adopt_defaults=adopt_defaults,
             )
-            outcomes.append(_render(workload_plan, profile))
+            outcome = _render(workload_plan, profile)
+            if verify and outcome.artifacts:
+                from migrate import verify as verifier
+
+                overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
+                outcome = replace(outcome, plan=verifier.check(outcome.plan, profile, overlay_text))
+            outcomes.append(outcome)
         except (InternalError, textpatch.PatchError) as error:
             # A self-check failed for this workload alone: report it, write nothing for it.
             failed = Plan(
@@ -223,7 +241,7 @@ def _render(workload_plan: Plan, profile: Profile) -> Outcome:
     artifacts = (
         Artifact(
             folder / OVERLAY_FILE,
-            overlay.render(workload_plan, profile.values_key, profile.env_values_key),
+            overlay.render(workload_plan, profile.target),
         ),
         # The ConfigMap before the workload that mounts it, as Helm orders them.
         Artifact(folder / CONFIGMAP_FILE, configmap.render(workload_plan, profile)),

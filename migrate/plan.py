@@ -20,19 +20,19 @@ from migrate.emitters.textpatch import Edit, InsertItem, RemoveItems
 from migrate.engine import evaluate, overlay
 from migrate.engine.evaluate import Path, format_path
 from migrate.engine.placeholders import placeholders
-from migrate.errors import InternalError
 from migrate.findings import finding
 from migrate.kube import env as kube_env
 from migrate.model import (
     Classification,
     Document,
     Drift,
+    Finding,
     Plan,
     Severity,
     Status,
     VariablePlan,
 )
-from migrate.profile import Profile
+from migrate.profile import Hazard, Profile
 from migrate.yamlio import same
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
@@ -48,6 +48,7 @@ def plan(
     config_maps: kube_env.ConfigMaps,
     *,
     preserve_behavior: bool = False,
+    adopt_defaults: bool = False,
 ) -> Plan:
     """Decide everything for one Deployment or StatefulSet."""
     namespace = document.namespace or "default"
@@ -120,21 +121,18 @@ def plan(
     home_var = environment.get("HOME")
     home = home_var.value if home_var.state is kube_env.State.KNOWN else None
 
-    target = resolve(profile, bake, home, preserve_behavior=preserve_behavior)
-    for variable, reason in target.refused.items():
+    keep = () if adopt_defaults else active_hazards(profile, environment)
+    resolution = resolve(profile, bake, home, preserve_behavior=preserve_behavior, keep=keep)
+    for variable, reason in resolution.refused.items():
         refused.setdefault(variable, reason)
         bake.pop(variable, None)
     evaluation, desired, values, conflicts = (
-        target.evaluation,
-        target.desired,
-        target.values,
-        target.conflicts,
+        resolution.evaluation,
+        resolution.desired,
+        resolution.values,
+        resolution.conflicts,
     )
-    if not same(overlay.helm_merge(profile.chart_defaults, values), desired):
-        raise InternalError(
-            f"{document.origin}: the overlay for {document.kind} {namespace}/{document.name} "
-            "would not render the planned run.yaml; nothing was written"
-        )
+    findings += carry_problems(profile, values, desired)
     findings += [
         finding(
             "drift-conflict",
@@ -173,15 +171,30 @@ def plan(
             findings.append(
                 finding("value-not-inlined", f"{fate.name} stays an env var: {fate.reason}")
             )
-        if var.state is kube_env.State.KNOWN and var.source in _PLAIN_SOURCES and var.value:
+        env_key = profile.target.env_values_key
+        if var.state is kube_env.State.UNSET:
+            pass
+        elif env_key is None:
+            findings.append(
+                finding(
+                    "env-not-carried",
+                    f"{fate.name} must stay an env var ({fate.reason or var.source}), and "
+                    f"the target chart ({profile.target.name}) has no values key for extra "
+                    "env vars: after `helm upgrade` the pod would lack it. Give the pod a "
+                    f"value that can be baked (set {fate.name} with a plain env value), use a "
+                    "chart that passes extra env vars, or apply the patched manifest and "
+                    "ConfigMap instead, which keep it",
+                )
+            )
+        elif var.state is kube_env.State.KNOWN and var.source in _PLAIN_SOURCES and var.value:
             env_values[fate.name] = str(var.value)
-        elif var.state is not kube_env.State.UNSET:
+        else:
             findings.append(
                 finding(
                     "env-not-in-overlay",
                     f"{fate.name} ({var.source}) must still reach the pod; the overlay "
-                    f"cannot set it, so give the chart's '{profile.env_values_key}' values "
-                    "an equivalent entry",
+                    f"cannot set it, so give the chart's '{env_key}' values an equivalent "
+                    "entry",
                 )
             )
 
@@ -206,9 +219,13 @@ def plan(
             {"name": profile.volume_name, "configMap": {"name": configmap}},
         ),
     ]
+    pinned = resolution.pinned
     drift = tuple(
-        Drift(path=path, before=before, after=after, adopted=not preserve_behavior)
+        Drift(path=path, before=before, after=after, adopted=True)
         for path, before, after in _differences(evaluation.tree, desired)
+    ) + tuple(
+        Drift(path=path, before=before, after=after, adopted=False)
+        for path, before, after in resolution.kept_drift
     )
     metadata = document.data.get("metadata")
     template_metadata = overlay.get_exact(document.data, ("spec", "template", "metadata"))
@@ -234,25 +251,31 @@ def plan(
         container=name,
         variables=tuple(variables),
         overlay=values,
-        overlay_sources=_sources(desired, evaluation.provenance, refused),
+        overlay_sources=_sources(desired, evaluation.provenance, refused, pinned, profile),
         env_values=env_values,
         run_config=desired,
         configmap=configmap,
         edits=tuple(edits),
         drift=drift,
         findings=tuple(findings),
+        environment=environment,
     )
 
 
 @dataclass(frozen=True)
-class Target:
+class Resolution:
     """The run.yaml a set of migrated-variable values leads to, and its overlay."""
 
     evaluation: evaluate.Evaluation  # the template with the values baked in: what the pod ran
-    desired: Any  # the run.yaml the new chart must render (drift adopted or pinned)
-    values: dict[str, Any]  # the minimal overlay under the values key
+    desired: Any  # the run.yaml the new chart must render (drift adopted or kept)
+    values: dict[str, Any]  # the minimal overlay, in run.yaml's shape
     conflicts: tuple[overlay.Conflict, ...]
     refused: dict[str, str]  # variable → why it stays an env var
+    # chart-default changes not adopted: (path, what the pod ran, the chart's default)
+    kept_drift: tuple[tuple[Path, Any, Any], ...] = ()
+    # the keys pinned to what the pod ran because a chart default would break it, with
+    # the hazard's key
+    pinned: tuple[tuple[Path, str], ...] = ()
 
 
 def resolve(
@@ -261,11 +284,14 @@ def resolve(
     home: str | None,
     *,
     preserve_behavior: bool = False,
-) -> Target:
+    keep: tuple[Hazard, ...] = (),
+) -> Resolution:
     """Bake ``bake`` (variable → value, None for unset) and derive the overlay.
 
-    A variable whose value Helm could not carry unchanged through the overlay
-    is refused (it stays an env var) and the rest are baked again.
+    Chart-default drift is adopted, except at the keys of the hazards in
+    ``keep`` (those keep what the pod ran) and, with ``preserve_behavior``,
+    everywhere. A variable whose value Helm could not carry unchanged through
+    the overlay is refused (it stays an env var) and the rest are baked again.
     """
     remaining = dict(bake)
     refused: dict[str, str] = {}
@@ -277,17 +303,57 @@ def resolve(
             refused.setdefault(variable, reason)
             remaining.pop(variable, None)
         conflicts: list[overlay.Conflict] = []
+        kept: list[tuple[Path, Any, Any]] = []
+        pinned: list[tuple[Path, str]] = []
         if preserve_behavior:
             desired = evaluation.tree
         else:
             desired = overlay.merge3(baseline, evaluation.tree, defaults, conflicts)
+            for hazard in keep:
+                for path, before, after in _differences(evaluation.tree, desired):
+                    if hazard.key in path:
+                        desired = overlay.set_exact(desired, path, before)
+                        kept.append((path, before, after))
+                        pinned.append((path, hazard.key))
         values = overlay.helm_diff(defaults, desired)
         unfit = _unfit_for_helm(values, desired, evaluation.provenance)
         if not unfit:
-            return Target(evaluation, desired, values, tuple(conflicts), refused)
+            return Resolution(
+                evaluation, desired, values, tuple(conflicts), refused, tuple(kept), tuple(pinned)
+            )
         for variable, reason in unfit.items():
             refused.setdefault(variable, reason)
             remaining.pop(variable, None)
+
+
+def active_hazards(profile: Profile, environment: kube_env.ContainerEnv) -> tuple[Hazard, ...]:
+    """The hazards whose trigger this pod sets (or may set: not known offline)."""
+    active: list[Hazard] = []
+    for hazard in profile.hazards:
+        trigger = environment.get(hazard.when_set)
+        if trigger.state is not kube_env.State.UNSET and trigger.value != "":
+            active.append(hazard)
+    return tuple(active)
+
+
+def carry_problems(profile: Profile, values: Mapping[str, Any], desired: Any) -> list[Finding]:
+    """What the target chart's values cannot render of ``desired`` (its own template fixes it,
+    or it leaves out a section that is empty)."""
+    target = profile.target
+    layout = target.layout
+    rendered = layout.render(overlay.helm_merge(target.values, layout.to_values(values)))
+    if same(rendered, desired):
+        return []
+    wrong = [format_path(path) for path, _, _ in _differences(desired, rendered)] or ["run.yaml"]
+    return [
+        finding(
+            "target-cannot-carry",
+            f"{', '.join(wrong)}: the target chart ({target.name}: {layout.describe()}) cannot "
+            "render what the pod needs there through its values; after `helm upgrade` these "
+            "keys would differ. Apply the patched manifest and ConfigMap instead, or use "
+            "another target",
+        )
+    ]
 
 
 def _annotations(metadata: Any) -> Mapping[str, Any]:
@@ -296,10 +362,21 @@ def _annotations(metadata: Any) -> Mapping[str, Any]:
 
 
 def _sources(
-    desired: Any, provenance: Mapping[Path, frozenset[str]], refused: Mapping[str, str]
+    desired: Any,
+    provenance: Mapping[Path, frozenset[str]],
+    refused: Mapping[str, str],
+    pinned: tuple[tuple[Path, str], ...] = (),
+    profile: Profile | None = None,
 ) -> dict[Path, str]:
-    """For each changed key, the env vars it came from (the overlay's comments)."""
+    """For each changed key, the env vars it came from (the overlay's comments); for a key
+    kept against a chart default, why."""
     sources = {path: ", ".join(sorted(names)) for path, names in provenance.items()}
+    for path, key in pinned:
+        # Helm replaces lists whole: the comment goes on the list that carries the key.
+        sources[_list_owner(path)] = (
+            f"kept as the pod ran it: the chart's default {key} breaks this pod "
+            "(chart-default-hazard)"
+        )
     for path, text in evaluate.strings(desired) if refused else ():
         if "${" not in text:
             continue
@@ -308,6 +385,14 @@ def _sources(
             note = ", ".join(kept) + " (still read from the env)"
             sources[path] = f"{sources[path]}; {note}" if path in sources else note
     return sources
+
+
+def _list_owner(path: Path) -> Path:
+    """The path of the outermost list on ``path`` (what an overlay must carry whole)."""
+    for index, part in enumerate(path):
+        if isinstance(part, int):
+            return path[:index]
+    return path
 
 
 def _error(

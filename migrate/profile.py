@@ -1,13 +1,14 @@
 """Profiles: everything specific to one chart and image, loaded from data.
 
 This module owns reading a profile (the built-in one ships as package data
-under ``migrate/profiles/<name>/``), and replacing its legacy template or its
-chart defaults with the user's own (``--template FILE``, ``--chart DIR``).
+under ``migrate/profiles/<name>/``), choosing its target chart (``--target
+NAME``, or the user's own chart with ``--chart PATH``, with the release's
+``--values`` merged on), and replacing its legacy template with the user's
+own (``--template FILE``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -15,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from migrate import target as targets
 from migrate.engine import evaluate, placeholders
 from migrate.errors import InputError
 from migrate.yamlio import load_run_yaml
@@ -38,10 +40,8 @@ class Profile:
     name: str
     template: Mapping[str, Any]
     template_source: str
-    chart_defaults: Mapping[str, Any]
-    chart_source: str
-    values_key: str
-    env_values_key: str
+    target: targets.Target
+    targets: Mapping[str, targets.Target]
     migrated_vars: tuple[str, ...]
     env_name: str
     mount_path: str
@@ -55,6 +55,15 @@ class Profile:
     # the old chart's values section, and value path (inside it) → migrated variable
     legacy_section: str = ""
     legacy_values: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+    @property
+    def chart_defaults(self) -> Mapping[str, Any]:
+        """The run.yaml the target chart renders with no overlay."""
+        return self.target.defaults  # type: ignore[no-any-return]
+
+    @property
+    def chart_source(self) -> str:
+        return self.target.source
 
     @property
     def run_config_path(self) -> str:
@@ -103,37 +112,53 @@ def load(
     name: str = BUILT_IN,
     *,
     template: Path | None = None,
+    target: str | None = None,
     chart: Path | None = None,
+    values: tuple[Path, ...] = (),
     extra_vars: tuple[str, ...] = (),
     allow_credentials: bool = False,
 ) -> Profile:
-    """The built-in profile, with the user's template, chart and migrated set applied."""
+    """The built-in profile, with the user's template, target, release values and
+    migrated set applied."""
     folder = resources.files("migrate.profiles").joinpath(name)
-    meta = load_run_yaml(folder.joinpath("profile.yaml").read_text("utf-8"), f"profile {name}")
+
+    def read(file: str) -> Any:
+        return load_run_yaml(folder.joinpath(file).read_text("utf-8"), file)
+
+    meta = read("profile.yaml")
     template_name = str(meta["template"])
-    chart_name = str(meta["chart_values"])
-    values_key = str(meta["values_key"])
     run_config = meta["run_config"]
     container = meta["container"]
+    built_in = targets.built_in(
+        meta["targets"], targets.layouts(meta["layouts"], f"profile {name}"), read, name
+    )
+    file_name = str(run_config["file_name"])
+    if chart is not None:
+        if target is not None:
+            raise InputError("--target and --chart name the target twice; give one of them")
+        chosen, _ = targets.from_chart(chart, file_name, built_in)
+    else:
+        wanted = target or str(meta["default_target"])
+        if wanted not in built_in:
+            raise InputError(
+                f"--target {wanted}: no such target; the built-in targets are "
+                f"{', '.join(built_in)} (`migrate targets` describes them)"
+            )
+        chosen = built_in[wanted]
+    if values:
+        chosen = chosen.with_release_values(
+            [(str(path), targets.read_values(str(path), _read(path))) for path in values]
+        )
     profile = Profile(
         name=str(meta["name"]),
-        template=_run_config(
-            load_run_yaml(folder.joinpath(template_name).read_text("utf-8"), template_name),
-            template_name,
-        ),
+        template=_run_config(read(template_name), template_name),
         template_source=f"built-in profile {name}",
-        chart_defaults=_chart_section(
-            load_run_yaml(folder.joinpath(chart_name).read_text("utf-8"), chart_name),
-            values_key,
-            chart_name,
-        ),
-        chart_source=f"built-in profile {name}",
-        values_key=values_key,
-        env_values_key=str(meta["env_values_key"]),
+        target=chosen,
+        targets=built_in,
         migrated_vars=tuple(str(glob) for glob in meta["migrated_vars"]),
         env_name=str(run_config["env_name"]),
         mount_path=str(run_config["mount_path"]),
-        file_name=str(run_config["file_name"]),
+        file_name=file_name,
         configmap_name=str(run_config["configmap_name"]),
         volume_name=str(run_config["volume_name"]),
         container_images=tuple(str(g) for g in container["images"]),
@@ -154,18 +179,6 @@ def load(
             profile,
             template=_run_config(load_run_yaml(_read(template), str(template)), str(template)),
             template_source=str(template),
-        )
-    if chart is not None:
-        values = chart / "values.yaml"
-        if not values.is_file():
-            raise InputError(f"{chart}: not a chart directory (no values.yaml)")
-        text = _read(values)
-        profile = replace(
-            profile,
-            chart_defaults=_chart_section(
-                load_run_yaml(text, str(values)), values_key, str(values), text
-            ),
-            chart_source=str(chart),
         )
     if extra_vars:
         profile = replace(profile, migrated_vars=profile.migrated_vars + extra_vars)
@@ -219,17 +232,3 @@ def _run_config(data: Any, source: str) -> Mapping[str, Any]:
             "'providers' or 'apis')"
         )
     return data
-
-
-def _chart_section(values: Any, key: str, source: str, text: str = "") -> Mapping[str, Any]:
-    if not isinstance(values, Mapping) or not isinstance(values.get(key), Mapping):
-        raise InputError(f"{source}:1: the chart's values have no '{key}' section")
-    found = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
-    line = text.count("\n", 0, found.start()) + 1 if found else 1
-    try:
-        return _run_config(values[key], source)
-    except InputError:
-        raise InputError(
-            f"{source}:{line}: '{key}' is not a Llama Stack run.yaml (expected a mapping "
-            "with 'providers' or 'apis')"
-        ) from None

@@ -63,6 +63,8 @@ def scan(
     selector: str | None = None,
     timeout: float = 30.0,
     preserve_behavior: bool = False,
+    adopt_defaults: bool = False,
+    verify: bool = False,
     helm_values: bool = False,
     page_size: int = cluster.PAGE_SIZE,
     on_page: Callable[[str], None] | None = None,
@@ -78,7 +80,13 @@ def scan(
         )
         results.append(
             _scan_context(
-                connection, wanted, profile, selector, preserve_behavior, helm_values, page_size
+                connection,
+                wanted,
+                profile,
+                selector,
+                pipeline.Policy(preserve_behavior, adopt_defaults, verify),
+                helm_values,
+                page_size,
             )
         )
     return results
@@ -89,7 +97,7 @@ def _scan_context(
     wanted: list[str | None],
     profile: Profile,
     selector: str | None,
-    preserve_behavior: bool,
+    policy: pipeline.Policy,
     helm_values: bool,
     page_size: int,
 ) -> ContextResult:
@@ -118,10 +126,15 @@ def _scan_context(
         except cluster.Fault as fault:
             faults.append((namespace, _fault_finding(fault)))
     result = pipeline.convert(
-        config_maps + workloads, profile, preserve_behavior=preserve_behavior, complete=complete
+        config_maps + workloads,
+        profile,
+        preserve_behavior=policy.preserve_behavior,
+        adopt_defaults=policy.adopt_defaults,
+        verify=policy.verify,
+        complete=complete,
     )
     if helm_values:
-        result = _with_helm_values(connection, result, profile, preserve_behavior, faults)
+        result = _with_helm_values(connection, result, profile, policy, faults)
     return ContextResult(
         connection.context,
         tuple("*" if n is None else n for n in wanted),
@@ -199,7 +212,7 @@ def _with_helm_values(
     connection: cluster.Connection,
     result: pipeline.Result,
     profile: Profile,
-    preserve_behavior: bool,
+    policy: pipeline.Policy,
     faults: list[tuple[str | None, Finding]],
 ) -> pipeline.Result:
     """Add ``helm-values.yaml`` to each Helm-managed workload: its release's values, converted."""
@@ -237,7 +250,7 @@ def _with_helm_values(
                     yamlio.dump(yamlio.to_commented(kept)),
                     f"release {revision.release} v{revision.version}",
                     profile,
-                    preserve_behavior=preserve_behavior,
+                    preserve_behavior=policy.preserve_behavior,
                 )
             except MigrateError as error:
                 extra.append(finding("helm-release-unreadable", str(error)))

@@ -1,7 +1,9 @@
 """The Helm values overlay file of one workload.
 
-This module owns rendering a plan's overlay under the profile's values key,
-with an end-of-line comment on every value naming the env var it came from.
+This module owns rendering a plan's overlay in the target chart's values
+layout (the whole run.yaml under one key, or the chart's modular keys), with
+an end-of-line comment on every value saying why it is there: the env var it
+came from, or the pod's behaviour it keeps against a chart default.
 """
 
 from __future__ import annotations
@@ -16,25 +18,33 @@ from migrate import __version__, yamlio
 from migrate.engine.evaluate import Path
 from migrate.errors import InternalError
 from migrate.model import Plan
+from migrate.target import Target
 
 
-def render(plan: Plan, values_key: str, env_key: str) -> str:
+def render(plan: Plan, target: Target) -> str:
     """The text of ``values-overlay.yaml``."""
+    layout = target.layout
     header = [
         f"# Helm values overlay for {plan.label}, written by migrate {__version__}.",
-        "# Pass it to `helm upgrade` with -f; each value names the env var it replaces.",
+        f"# Target chart: {target.name} ({target.description}).",
+        "# Pass it to `helm upgrade` with -f, after the release's own values; each value",
+        "# says why it is here: the env var it replaces, or the behaviour it keeps.",
     ]
-    if not plan.overlay and not plan.env_values:
+    content: dict[str, Any] = layout.to_values(plan.overlay)
+    env_key = target.env_values_key
+    if plan.env_values and env_key is not None:
+        content[env_key] = dict(plan.env_values)
+    if not content:
         header.append("# The pod ran the chart's defaults: there is nothing to override.")
         return "\n".join(header) + "\n{}\n"
-    content: dict[str, Any] = {}
-    if plan.overlay:
-        content[values_key] = plan.overlay
-    if plan.env_values:
-        content[env_key] = dict(plan.env_values)
     body = yamlio.to_commented(content)
-    comments = _comment(body[values_key], (), plan.overlay_sources) if plan.overlay else set()
-    if plan.env_values:
+    sources: dict[Path, str] = {}
+    for path, why in plan.overlay_sources.items():
+        where = layout.values_path(path)
+        if where is not None:
+            sources[where] = why
+    comments = _comment(body, (), sources)
+    if plan.env_values and env_key is not None:
         note = "stays an env var: run.yaml still reads it"
         for name in plan.env_values:
             body[env_key].yaml_add_eol_comment(note, name)
@@ -54,7 +64,7 @@ def _comment(node: Any, path: Path, sources: Mapping[Path, str]) -> set[str]:
     items = node.items() if isinstance(node, CommentedMap) else enumerate(node)
     for key, value in items:
         here = (*path, key)
-        if isinstance(value, CommentedMap | CommentedSeq) and value:
+        if isinstance(value, CommentedMap | CommentedSeq) and value and here not in sources:
             used |= _comment(value, here, sources)
         elif here in sources:
             node.yaml_add_eol_comment(sources[here], key)

@@ -88,6 +88,27 @@ def get_exact(tree: Any, path: Path) -> Any:
     return tree
 
 
+def set_exact(tree: Any, path: Path, value: Any) -> Any:
+    """``tree`` with ``value`` at ``path`` (MISSING removes the key), copied along the path
+    only: the rest stays shared."""
+    if not path:
+        return value
+    if value is MISSING and get_exact(tree, path) is MISSING:
+        return tree
+    head, rest = path[0], path[1:]
+    if isinstance(tree, list) and isinstance(head, int):
+        changed = list(tree)
+        changed[head] = set_exact(tree[head], rest, value)
+        return changed
+    changed_map = dict(tree)
+    inner = set_exact(tree.get(head, MISSING), rest, value) if rest else value
+    if inner is MISSING:
+        changed_map.pop(head, None)
+    else:
+        changed_map[head] = inner
+    return changed_map
+
+
 def same_or_missing(left: Any, right: Any) -> bool:
     """``same`` that also knows ``MISSING``."""
     if left is MISSING or right is MISSING:

@@ -81,7 +81,11 @@ class Options:
     fail_on: str = "error"
     rules: tuple[Rule, ...] = ()
     output_dir: str = "migrated"
-    chart: str | None = None  # the --chart DIR, for the helm command line
+    chart: str | None = None  # the --chart PATH, for the helm command line
+    adopt_defaults: bool = False
+    target: str = ""  # the target chart's name
+    values: tuple[str, ...] = ()  # the --values files, for the helm command line
+    verify: bool = False
 
 
 @dataclass
@@ -97,6 +101,7 @@ def build(
     template_source: str,
     chart_source: str,
     chart_defaults: Mapping[str, Any],
+    target: Mapping[str, Any] | None = None,
     files: Mapping[int, Sequence[str]] | None = None,
     contexts: Sequence[str] | None = None,
     scan: Sequence[Mapping[str, Any]] | None = None,
@@ -146,8 +151,11 @@ def build(
         "command": options.command,
         "dryRun": options.dry_run,
         "profile": {"template": template_source, "chart": chart_source},
+        "target": dict(target or {}),
         "options": {
             "preserveBehavior": options.preserve_behavior,
+            "adoptChartDefaults": options.adopt_defaults,
+            "verify": options.verify,
             "failOn": options.fail_on,
             "ignore": [
                 rule.id if rule.scope == "*" else f"{rule.id} {rule.scope}"
@@ -232,9 +240,12 @@ def _workload(
             for d in plan.drift
         ],
         "files": list(files),
+        "verified": None,
         "next": None,
         "findings": shown,
     }
+    if options.verify and plan.status is Status.NEEDS_MIGRATION:
+        record["verified"] = bool(plan.verified)
     if plan.status is Status.NEEDS_MIGRATION:
         from migrate.report.diff import changes
 
@@ -242,7 +253,9 @@ def _workload(
             {"path": c.dotted, "change": c.change, **_sides("old", c.old, "new", c.new, c.change)}
             for c in changes(chart_defaults, plan.run_config)
         ]
-        record["next"] = next_step(plan, options, context)
+        # A command is handed out only for a result that is safe to apply.
+        if not any(f["severity"] == Severity.ERROR.value for f in shown):
+            record["next"] = next_step(plan, options, context)
     return record
 
 
@@ -295,10 +308,13 @@ def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
     if release:
         chart = options.chart or "<chart>"
         where = f" --kube-context {context}" if context is not None else ""
+        values = "".join(f" -f {path}" for path in options.values)
         # The release's own values are kept (new chart defaults underneath); the overlay wins.
+        # The trailing shell comment names the target, and survives a copy and paste.
         return (
             f"helm upgrade --install {release} {chart} -n {plan.namespace}{where} "
-            f"--reset-then-reuse-values -f {folder}/values-overlay.yaml"
+            f"--reset-then-reuse-values{values} -f {folder}/values-overlay.yaml"
+            f"  # target: {options.target}"
         )
     where = f" --context {context}" if context is not None else ""
     return f"kubectl{where} apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"

@@ -4,9 +4,20 @@ This module owns the tests' access to Helm: it loads a chart directory with
 helm-python-sdk (Helm as a library, no ``helm`` binary, no cluster), merges
 values overlays the way ``helm install -f`` does, and hands the result back
 as template texts, parsed documents or the multi-document text that
-``helm template`` prints. It also names the fixture charts' home,
-:data:`FIXTURE_CHARTS` (``llama-stack-legacy`` for the env-var generation,
-``llama-stack`` for the ConfigMap generation).
+``helm template`` prints, and packages a chart directory into the ``.tgz``
+that ``helm package`` writes.
+
+It also names the fixture charts: :data:`FIXTURE_CHARTS` is their home, and
+one constant per generation of the real ``llama-stack`` chart (whose version
+stayed 0.1.0 throughout, so only content tells them apart):
+
+- :data:`LEGACY`: the env-var generation, ``vectorStore`` values become
+  ``VECTOR_STORE_*`` env vars read by the run.yaml baked into the image;
+- :data:`RUNCONFIG`: ``runConfig`` holds the whole run.yaml, written into the
+  ``<fullname>-config`` ConfigMap;
+- :data:`MODULAR`: the newest, one value per run.yaml section
+  (``providers``, ``storage``, ``registeredResources``, ``server``,
+  ``vectorStores``, ``safety``).
 """
 
 from __future__ import annotations
@@ -19,7 +30,11 @@ import yaml
 
 __all__ = [
     "FIXTURE_CHARTS",
+    "LEGACY",
+    "MODULAR",
+    "RUNCONFIG",
     "chart_default_values",
+    "package",
     "render",
     "render_documents",
     "render_manifest_text",
@@ -27,6 +42,15 @@ __all__ = [
 
 FIXTURE_CHARTS: Path = Path(__file__).resolve().parents[2] / "fixtures" / "charts"
 """Directory holding the fixture charts (one sub-directory per chart)."""
+
+LEGACY: Path = FIXTURE_CHARTS / "llama-stack-legacy"
+"""The env-var chart (commit 0666a43 and before): no ConfigMap."""
+
+RUNCONFIG: Path = FIXTURE_CHARTS / "llama-stack-runconfig"
+"""The seed's chart (commit cfa6aea): ``runConfig`` rendered whole by ``toYaml``."""
+
+MODULAR: Path = FIXTURE_CHARTS / "llama-stack-modular"
+"""The newest chart (commit 1cd87ed and later): run.yaml assembled per section."""
 
 # A kubeconfig without clusters: a client-side dry run never connects, and an
 # explicit empty config keeps the caller's own kubeconfig out of the picture.
@@ -47,9 +71,9 @@ def render(
 ) -> dict[str, str]:
     """Render ``chart_dir`` with ``values`` merged over its defaults.
 
-    Returns template path (``<chart>/templates/<file>``) to rendered text,
-    sorted by path. Templates that render to nothing and ``NOTES.txt`` are
-    left out.
+    ``chart_dir`` may also be a packaged chart (``.tgz``). Returns template
+    path (``<chart>/templates/<file>``) to rendered text, sorted by path.
+    Templates that render to nothing and ``NOTES.txt`` are left out.
     """
     with helm_python.Chart.load(chart_dir) as chart:
         rendered = chart.render(values, name=release, namespace=namespace)
@@ -114,3 +138,15 @@ def chart_default_values(chart_dir: Path) -> dict[str, Any]:
     """Return the default values of the chart in ``chart_dir`` (its values.yaml)."""
     with helm_python.Chart.load(chart_dir) as chart:
         return chart.values
+
+
+def package(chart_dir: Path, destination: Path) -> Path:
+    """Package the chart in ``chart_dir`` as ``helm package`` does.
+
+    The archive ``<name>-<version>.tgz`` is written into the directory
+    ``destination`` (created when missing), its members under
+    ``<chart name>/``; its path is returned. All fixture charts share name
+    and version, so give each its own ``destination``.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    return Path(helm_python.package(chart_dir, destination=destination))
