@@ -129,7 +129,7 @@ def silent_revert(workload: Workload) -> list[Finding]:
         where = (
             f"set them in the chart's '{env_key}' values"
             if env_key is not None
-            else "the target chart cannot set them: see env-not-carried"
+            else "no values key of the target chart sets them"
         )
         parts.append(f"{', '.join(workload.kept)} (kept as env vars; {where})")
     return [

@@ -336,22 +336,7 @@ def _report(
         target=target.name,
         values=target.release_values,
     )
-    return report.build(
-        outcomes,
-        documents,
-        options,
-        template_source=chosen.template_source,
-        chart_source=chosen.chart_source,
-        chart_defaults=chosen.chart_defaults,
-        target={
-            "name": target.name,
-            "description": target.description,
-            "layout": target.layout.name,
-            "source": target.source,
-            "values": list(target.release_values),
-        },
-        **extra,
-    )
+    return report.build(outcomes, documents, options, profile=chosen, **extra)
 
 
 def _check_policy(
@@ -702,27 +687,36 @@ def values(
         bool, typer.Option("--force", help="Overwrite an existing --output-file.")
     ] = False,
     template: TemplateOption = None,
+    target: TargetOption = None,
     chart: ChartOption = None,
     preserve_behavior: Annotated[
         bool,
         typer.Option(
             "--preserve-behavior",
-            help="Pin keys whose chart defaults changed to what the old values ran.",
+            help="Pin every key whose chart default changed to what the old values ran.",
         ),
     ] = False,
+    adopt_defaults: AdoptOption = False,
+    fail_on: FailOnOption = "error",
 ) -> None:
-    """Turn values of the old chart (vectorStore:) into values for the new one (runConfig:)."""
+    """Turn values of the old chart (vectorStore:) into values for the chart you upgrade to."""
+    _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
+    _check_policy(preserve_behavior, adopt_defaults, False, chart)
     try:
         from migrate import profile
         from migrate import values as converter
         from migrate.engine.evaluate import format_path
-        from migrate.engine.overlay import leaves
+        from migrate.report.diff import changes
         from migrate.sources import manifests
 
-        chosen = profile.load(template=template, chart=chart)
+        chosen = profile.load(template=template, target=target, chart=chart)
         name = "<stdin>" if old_values == "-" else old_values
         result = converter.convert(
-            manifests.read(old_values), name, chosen, preserve_behavior=preserve_behavior
+            manifests.read(old_values),
+            name,
+            chosen,
+            preserve_behavior=preserve_behavior,
+            adopt_defaults=adopt_defaults,
         )
         if output_file is not None:
             from migrate.output import write_new_file
@@ -730,43 +724,61 @@ def values(
             write_new_file(output_file, result.text, force=force)
         else:
             sys.stdout.write(result.text)
-        drift: list[Any] = []
+            sys.stdout.flush()
+        for found in result.findings:
+            typer.echo(f"{found.severity.value}: {found.message} [{found.id}]", err=True)
+        section, where = chosen.legacy_section, f"target {chosen.target.name}"
         if result.already_migrated:
-            summary = f"{name}: already migrated (no '{chosen.legacy_section}' section); unchanged"
-        else:
-            keys = sum(1 for _ in leaves(result.target.values)) if result.target.values else 0
-            values_count = f"{keys} value{'s' if keys != 1 else ''}"
             summary = (
-                f"{name}: '{chosen.legacy_section}' -> '{chosen.values_key}' "
-                f"({values_count} {'differ' if keys != 1 else 'differs'} from the chart defaults)"
+                f"{name}: already migrated for {where} (no '{section}' section; the values "
+                "set the chart's own keys); unchanged"
+            )
+        else:
+            written = ", ".join(f"'{key}'" for key in result.written or {}) or "no key"
+            count = len(changes(chosen.target.defaults, result.target.desired))
+            origin = f"'{section}'" if result.section_found else f"no '{section}' section"
+            summary = (
+                f"{name}: {origin} -> {written} for {where} ({count} "
+                f"{'value differs' if count == 1 else 'values differ'} from the chart defaults)"
             )
             if result.kept:
                 summary += f"; kept as env vars: {', '.join(sorted(result.kept))}"
+            pinned = sorted({format_path(path) for path, _ in result.target.pinned})
+            if pinned:
+                summary += "; kept as the old values ran them: " + ", ".join(pinned)
             drift = [] if preserve_behavior else _drifted(result.target)
             if drift:
                 summary += "; chart defaults adopted: " + ", ".join(
                     format_path(path) for path in drift
                 )
+        counts = {
+            severity: sum(1 for f in result.findings if f.severity.value == severity)
+            for severity in ("error", "warning", "info")
+        }
+        summary += (
+            f"; findings: {counts['error']} error, {counts['warning']} warning, "
+            f"{counts['info']} info"
+        )
+        failed = converter.failed(result.findings, fail_on)
+        if failed:
+            written_to = "written to " + str(output_file) if output_file else "printed"
+            summary += (
+                f"; the new values were {written_to} all the same, with the findings at or "
+                f"above --fail-on {fail_on} named above: resolve them before `helm upgrade`"
+            )
         typer.echo(summary, err=True)
-        for hazard in chosen.hazards:
-            hit = [format_path(p) for p in drift if hazard.key in p]
-            if hit:
-                typer.echo(
-                    f"warning: {', '.join(hit)}: {hazard.message}; if the release sets "
-                    f"{hazard.when_set}, --preserve-behavior keeps what it ran "
-                    "[chart-default-hazard]",
-                    err=True,
-                )
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def _drifted(target: Any) -> list[Any]:
-    """Keys where the new values render other than what the old ones ran: chart drift."""
+def _drifted(resolution: Any) -> list[Any]:
+    """Keys where the new values render other than what the old ones ran: chart defaults
+    adopted (those kept as the old values ran them are not among them)."""
     from migrate.report.diff import changes
 
-    return [c.path for c in changes(target.evaluation.tree, target.desired)]
+    return [c.path for c in changes(resolution.evaluation.tree, resolution.desired)]
 
 
 def main() -> None:

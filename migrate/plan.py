@@ -31,6 +31,7 @@ from migrate.model import (
     Severity,
     Status,
     VariablePlan,
+    owner_release,
 )
 from migrate.profile import Hazard, Profile
 from migrate.yamlio import same
@@ -132,7 +133,10 @@ def plan(
         resolution.values,
         resolution.conflicts,
     )
-    findings += carry_problems(profile, values, desired)
+    # The Helm route is the next step only for a workload a Helm release manages; the
+    # patched manifest keeps every env var and carries any run.yaml.
+    helm_managed = owner_release(_metadata(document)) is not None
+    findings += carry_problems(profile, values, desired, helm_managed=helm_managed)
     findings += [
         finding(
             "drift-conflict",
@@ -175,6 +179,8 @@ def plan(
         if var.state is kube_env.State.UNSET:
             pass
         elif env_key is None:
+            if not helm_managed:
+                continue
             findings.append(
                 finding(
                     "env-not-carried",
@@ -305,10 +311,13 @@ def resolve(
         conflicts: list[overlay.Conflict] = []
         kept: list[tuple[Path, Any, Any]] = []
         pinned: list[tuple[Path, str]] = []
+        adopting = overlay.merge3(baseline, evaluation.tree, defaults, conflicts)
         if preserve_behavior:
             desired = evaluation.tree
+            kept = _differences(evaluation.tree, adopting)
+            conflicts = []
         else:
-            desired = overlay.merge3(baseline, evaluation.tree, defaults, conflicts)
+            desired = adopting
             for hazard in keep:
                 for path, before, after in _differences(evaluation.tree, desired):
                     if hazard.key in path:
@@ -336,9 +345,13 @@ def active_hazards(profile: Profile, environment: kube_env.ContainerEnv) -> tupl
     return tuple(active)
 
 
-def carry_problems(profile: Profile, values: Mapping[str, Any], desired: Any) -> list[Finding]:
+def carry_problems(
+    profile: Profile, values: Mapping[str, Any], desired: Any, *, helm_managed: bool = True
+) -> list[Finding]:
     """What the target chart's values cannot render of ``desired`` (its own template fixes it,
-    or it leaves out a section that is empty)."""
+    it leaves out a section that is empty, or Helm cannot set the value, as a null). An
+    error where a Helm release manages the workload; a warning where the patched manifest,
+    which carries any run.yaml, is the next step."""
     target = profile.target
     layout = target.layout
     rendered = layout.render(overlay.helm_merge(target.values, layout.to_values(values)))
@@ -352,8 +365,14 @@ def carry_problems(profile: Profile, values: Mapping[str, Any], desired: Any) ->
             "render what the pod needs there through its values; after `helm upgrade` these "
             "keys would differ. Apply the patched manifest and ConfigMap instead, or use "
             "another target",
+            None if helm_managed else Severity.WARNING,
         )
     ]
+
+
+def _metadata(document: Document) -> Mapping[str, Any]:
+    metadata = document.data.get("metadata")
+    return metadata if isinstance(metadata, Mapping) else {}
 
 
 def _annotations(metadata: Any) -> Mapping[str, Any]:

@@ -251,6 +251,7 @@ def _with_helm_values(
                     f"release {revision.release} v{revision.version}",
                     profile,
                     preserve_behavior=policy.preserve_behavior,
+                    adopt_defaults=policy.adopt_defaults,
                 )
             except MigrateError as error:
                 extra.append(finding("helm-release-unreadable", str(error)))

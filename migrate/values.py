@@ -1,20 +1,29 @@
-"""Old chart values to new chart values: the legacy section becomes a ``runConfig:`` overlay.
+"""Old chart values to new chart values: the legacy section becomes the target chart's keys.
 
 This module owns the core of ``migrate values``: reading an old values file
 the way Helm's values loader reads it (go-yaml v2 rules for plain scalars,
 every number a float64 after the trip through JSON), deriving each migrated
 variable exactly as the old chart's template did (``with`` leaves out empty
-values, ``quote`` formats the rest as Go prints them, and an entry of the
-same name in the ``env:`` map comes later in the container's env and wins),
-planning the overlay with :func:`migrate.plan.resolve`, and writing the new
-values file.
+values, ``quote`` formats the rest as Go prints them), planning the overlay
+with :func:`migrate.plan.resolve` for the chosen target chart, writing the
+new values file in that chart's layout, and raising the findings ``migrate
+convert`` raises for the same release.
 
 The new file is the old text with splices, located by the YAML composer's
 marks: the legacy section (its key, its value and its own comment lines) is
-replaced by the ``runConfig:`` overlay, and variables that must stay env vars
-are added to the ``env:`` map. Every other line stays byte for byte; only a
+replaced by the overlay in the target's layout (one ``runConfig:`` key, or
+the modular top-level keys such as ``vectorStores:``), and, for a target
+chart that passes extra env vars, variables that must stay env vars are
+added to that chart's env map. Every other line stays byte for byte; only a
 values file written as one flow mapping (JSON) is rewritten whole, in block
-style. The result is loaded back and checked before it is returned.
+style. The result is loaded back and rendered through the target's layout
+before it is returned.
+
+No version of the old chart reads an ``env:`` value (it is only commented
+out in its values file), so an ``env:`` map of the old values overrides
+nothing: it is kept as any other key. A variable that must stay an env var
+cannot be carried by a target chart without an env map either: that is an
+``env-not-carried`` error, not an ``env:`` key that nobody reads.
 
 An old values key that is absent counts as not set (the template's
 placeholder default applies); this equals the old chart's own default as long
@@ -37,16 +46,27 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from migrate import plan, yamlio
+from migrate import checks, plan, yamlio
 from migrate.engine import evaluate, overlay
-from migrate.engine.evaluate import Path
+from migrate.engine.evaluate import Path, format_path
 from migrate.engine.helmyaml import helm_reads_plain, helm_scalar
 from migrate.engine.placeholders import placeholders
 from migrate.errors import InputError, InternalError
+from migrate.findings import finding
 from migrate.kube import env as kube_env
+from migrate.model import Drift, Finding, Severity
 from migrate.profile import Profile
+from migrate.target import Layout
 
 ENV_NOTE = "stays an env var: run.yaml still reads it"
+
+# Env vars of the old chart's container that decide a hazard, and the values path that
+# sets each: the old template renders VLLM_URL when vllm.url is non-empty, and the
+# chart's own default url is non-empty, so values that do not mention it set it too.
+# Every other variable of that container is taken as not known offline.
+_OLD_CHART_ENV: Mapping[str, tuple[str, ...]] = {"VLLM_URL": ("vllm", "url")}
+_FROM_CHART_DEFAULT = "(the old chart's default)"  # a non-empty value we do not know
+_OTHER_ENV = "old-chart-env"  # stands for the rest of the old container's env
 
 
 @dataclass(frozen=True)
@@ -57,28 +77,52 @@ class ValuesResult:
     # migrated variable → the value the old values gave it (None: not set, the
     # template's default applies); variables whose value is not known are left out
     variables: dict[str, str | None]
-    target: plan.Target
+    target: plan.Resolution  # the run.yaml the new values must render, and its overlay
     kept: dict[str, str]  # migrated variable that stays an env var → why
-    already_migrated: bool  # no legacy section but a runConfig: text is the input unchanged
+    already_migrated: bool  # no legacy section but the target's keys: the input unchanged
+    findings: tuple[Finding, ...] = ()  # as `migrate convert` raises them for the release
+    written: Mapping[str, Any] | None = None  # the overlay as written, in the target's layout
+    section_found: bool = True  # whether the values had the legacy section
+
+
+def layout_keys(layout: Layout) -> tuple[str, ...]:
+    """The values keys through which a chart of ``layout`` renders run.yaml."""
+    if layout.whole is not None:
+        return (layout.whole,)
+    return tuple(section.values_key for section in layout.sections)
 
 
 def convert(
-    text: str, source: str, profile: Profile, *, preserve_behavior: bool = False
+    text: str,
+    source: str,
+    profile: Profile,
+    *,
+    preserve_behavior: bool = False,
+    adopt_defaults: bool = False,
 ) -> ValuesResult:
-    """Turn the old chart's values ``text`` (read from ``source``) into the new chart's."""
+    """Turn the old chart's values ``text`` (read from ``source``) into values for the
+    profile's target chart.
+
+    Where a chart default would break what the release ran (a hazard of the profile
+    whose variable the old values set), the overlay keeps what the release ran, unless
+    ``adopt_defaults``; ``preserve_behavior`` keeps it at every changed default.
+    """
     section = profile.legacy_section
     if not section:
         raise InputError(f"profile {profile.name} names no legacy values section")
+    target = profile.target
+    keys = layout_keys(target.layout)
     old = _read(text, source)
-    for key in (section, profile.values_key):
+    for key in (section, *keys):
         old.require_direct(key)
     section_pair = old.pair(section)
-    config_pair = old.pair(profile.values_key)
-    if section_pair is not None and config_pair is not None:
+    present = [key for key in keys if old.pair(key) is not None]
+    if section_pair is not None and present:
+        config_key = old.pairs[old.index(present[0]) or 0][0]
         raise InputError(
-            f"{source}:{config_pair[0].start_mark.line + 1}: the values have both "
-            f"'{profile.values_key}' and '{section}' (line "
-            f"{section_pair[0].start_mark.line + 1}); remove one of them first"
+            f"{source}:{config_key.start_mark.line + 1}: the values have both "
+            f"'{present[0]}' and '{section}' (line {section_pair[0].start_mark.line + 1}); "
+            "remove one of them first"
         )
     settings, kept = _settings(old, profile)
     variables = {
@@ -87,22 +131,205 @@ def convert(
         if var not in kept or (var in settings and settings[var].known)
     }
     bake = {var: value for var, value in variables.items() if var not in kept}
-    target = plan.resolve(profile, bake, None, preserve_behavior=preserve_behavior)
-    for var, reason in target.refused.items():
+    environment = _old_environment(old, settings)
+    keep = () if adopt_defaults else plan.active_hazards(profile, environment)
+    resolution = plan.resolve(profile, bake, None, preserve_behavior=preserve_behavior, keep=keep)
+    for var, reason in resolution.refused.items():
         kept.setdefault(var, reason)
-    if section_pair is None and config_pair is not None:
-        return ValuesResult(text, variables, target, kept, already_migrated=True)
+    foreign = _foreign_keys(old, profile)
+    if section_pair is None and present:
+        return ValuesResult(
+            text, variables, resolution, kept, already_migrated=True, findings=tuple(foreign)
+        )
 
-    additions = {
-        var: setting.text
-        for var, setting in settings.items()
-        if var in kept and setting.from_section and setting.text
-    }
-    notes = _notes(target, settings, kept, profile)
-    config = _dump({profile.values_key: target.values}, notes) if target.values else ""
-    new_text = _write(old, profile, config, additions)
-    _check(old, new_text, config, profile, target, additions)
-    return ValuesResult(new_text, variables, target, kept, already_migrated=False)
+    env_key = target.env_values_key
+    additions = (
+        {var: setting.text for var, setting in settings.items() if var in kept and setting.text}
+        if env_key is not None
+        else {}
+    )
+    written = target.layout.to_values(resolution.values)
+    notes = _notes(resolution, settings, kept, profile)
+    block = _dump(written, notes) if written else ""
+    new_text = _write(old, profile, block, additions)
+    carry = plan.carry_problems(profile, resolution.values, resolution.desired)
+    _check(old, new_text, block, profile, resolution, additions, exact=not carry)
+    found = _findings(old, profile, resolution, settings, kept, environment, carry, foreign)
+    return ValuesResult(
+        new_text,
+        variables,
+        resolution,
+        kept,
+        already_migrated=False,
+        findings=tuple(found),
+        written=written,
+        section_found=section_pair is not None,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Findings, as `migrate convert` raises them for the release
+
+
+def _chart_value(data: Mapping[Any, Any], path: tuple[str, ...]) -> Any:
+    """The value at ``path`` after Helm merged ``data`` over the old chart's defaults:
+    ``overlay.MISSING`` where the chart's default applies, None where it is deleted or
+    cannot be reached (a null or a scalar in the way)."""
+    node: Any = data
+    for part in path:
+        if not isinstance(node, Mapping):
+            return None
+        if part not in node:
+            return overlay.MISSING
+        node = node[part]
+    return node
+
+
+def _old_environment(old: _Source, settings: Mapping[str, _Setting]) -> kube_env.ContainerEnv:
+    """The old container's env as far as the values tell: the hazards' triggers and the
+    migrated variables; every other variable is not known offline."""
+    entries: list[dict[str, str]] = []
+    for name, path in _OLD_CHART_ENV.items():
+        value = _chart_value(old.data, path)
+        if value is overlay.MISSING:
+            entries.append({"name": name, "value": _FROM_CHART_DEFAULT})
+        elif _truthy(value):
+            text = quote(value) if isinstance(value, str | bool | float) else _FROM_CHART_DEFAULT
+            entries.append({"name": name, "value": text})
+        else:  # the template's `if` leaves it out: as unset to Llama Stack as an empty value
+            entries.append({"name": name, "value": ""})
+    entries += [{"name": var, "value": setting.text} for var, setting in settings.items()]
+    container = {"envFrom": [{"configMapRef": {"name": _OTHER_ENV}}], "env": entries}
+    return kube_env.resolve(container, {})
+
+
+def _foreign_keys(old: _Source, profile: Profile) -> list[Finding]:
+    """Keys of another chart generation's layout, which the target chart ignores."""
+    target = profile.target
+    ours = set(layout_keys(target.layout))
+    found: list[Finding] = []
+    seen: set[str] = set()
+    for other in profile.targets.values():
+        for key in layout_keys(other.layout):
+            if key in ours or key in seen or old.pair(key) is None:
+                continue
+            seen.add(key)
+            line = old.pairs[old.index(key) or 0][0].start_mark.line + 1
+            found.append(
+                finding(
+                    "target-cannot-carry",
+                    f"{old.name}:{line}: '{key}' is a key of the {other.layout.name} layout "
+                    f"({other.layout.describe()}), and the target chart ({target.name}: "
+                    f"{target.layout.describe()}) does not read it: Helm ignores it without "
+                    "a word and the pod gets the chart's defaults there. Move its content "
+                    f"to the target's keys, or choose a target that reads '{key}'",
+                )
+            )
+    return found
+
+
+def _findings(
+    old: _Source,
+    profile: Profile,
+    resolution: plan.Resolution,
+    settings: Mapping[str, _Setting],
+    kept: Mapping[str, str],
+    environment: kube_env.ContainerEnv,
+    carry: list[Finding],
+    foreign: list[Finding],
+) -> list[Finding]:
+    """The findings of `migrate convert` for the release these values describe."""
+    target = profile.target
+    found = [
+        finding(
+            "legacy-placeholder",
+            f"{format_path(path)}: {text} is the pre-0.2.13 placeholder dialect; "
+            "Llama Stack 0.3.3 keeps it as literal text",
+        )
+        for path, text in profile.legacy
+    ]
+    found += foreign + carry
+    found += [
+        finding(
+            "drift-conflict",
+            f"{format_path(c.path)}: the chart changed its default and the values changed "
+            "it too; the values' value is kept",
+        )
+        for c in resolution.conflicts
+    ]
+    env_key = target.env_values_key
+    for var, reason in kept.items():
+        found.append(finding("value-not-inlined", f"{var} stays an env var: {reason}"))
+        if env_key is None and var in settings:
+            found.append(
+                finding(
+                    "env-not-carried",
+                    f"{var} must stay an env var ({reason}), and the target chart "
+                    f"({target.name}) has no values key for extra env vars: after `helm "
+                    f"upgrade` the pod would lack it. Write {settings[var].origin} as a value "
+                    "that can be baked, use a chart that passes extra env vars (--chart), "
+                    "or convert the release's rendered manifests with `migrate convert`, "
+                    "whose patched manifest keeps it",
+                )
+            )
+    if env_key is not None and old.data.get(env_key):
+        found.append(
+            finding(
+                "env-problem",
+                f"'{env_key}' in the values was read by no template of the old chart; the "
+                f"target chart ({target.name}) turns each of its entries into a container "
+                "env var: check them before the upgrade",
+            )
+        )
+    drift = tuple(
+        Drift(path=change.path, before=change.old, after=change.new, adopted=True)
+        for change in _changes(resolution.evaluation.tree, resolution.desired)
+    ) + tuple(
+        Drift(path=path, before=before, after=after, adopted=False)
+        for path, before, after in resolution.kept_drift
+    )
+    pod_annotations = old.data.get("podAnnotations")
+    found += [
+        _for_values(item)
+        for item in checks.run(
+            checks.Workload(
+                profile=profile,
+                environment=environment,
+                home=None,
+                before=resolution.evaluation.tree,
+                after=resolution.desired,
+                provenance=resolution.evaluation.provenance,
+                kept=tuple(var for var in kept if var in settings),
+                drift=drift,
+                workload_annotations={},
+                pod_annotations=pod_annotations if isinstance(pod_annotations, Mapping) else {},
+                configmap=profile.configmap_for("<fullname>"),
+            )
+        )
+    ]
+    return found
+
+
+def _changes(before: Any, after: Any) -> list[Any]:
+    from migrate.report.diff import changes
+
+    return changes(before, after)
+
+
+def _for_values(item: Finding) -> Finding:
+    """A finding of the checks, worded for a values file rather than for convert's files."""
+    message = item.message.replace("without values-overlay.yaml", "without the converted values")
+    return Finding(item.id, item.severity, message) if message != item.message else item
+
+
+def failed(findings: tuple[Finding, ...], fail_on: str) -> bool:
+    """Whether a finding at or above ``fail_on`` (error, warning, info, none) was raised."""
+    if fail_on == "none":
+        return False
+    from migrate.findings import at_least
+
+    threshold = Severity(fail_on)
+    return any(at_least(item.severity, threshold) for item in findings)
 
 
 # ---------------------------------------------------------------------------
@@ -351,7 +578,6 @@ class _Setting:
     text: str  # what the template wrote into env[].value
     value: str  # what the container saw: ``text`` after Kubernetes' $(VAR) expansion
     origin: str  # the values key it came from
-    from_section: bool
     known: bool  # False: the expansion depends on the pod, so ``value`` is a guess
 
 
@@ -359,11 +585,14 @@ _DOLLAR_NON_ASCII = re.compile(r"\$[^\x00-\x7f]")
 
 
 def _settings(old: _Source, profile: Profile) -> tuple[dict[str, _Setting], dict[str, str]]:
-    """Migrated variable → how the old chart set it; and variables whose value is unknown."""
+    """Migrated variable → how the old chart set it; and variables whose value is unknown.
+
+    Only the legacy section sets them: no version of the old chart reads an ``env:``
+    map, so one in the values overrides nothing.
+    """
     section = profile.legacy_section
-    env_key = profile.env_values_key
     table = profile.mapping()
-    texts: dict[str, tuple[str, str, bool, int]] = {}  # var → text, origin, from section, line
+    texts: dict[str, tuple[str, str, int]] = {}  # var → text, origin, line
     kept: dict[str, str] = {}
 
     section_pair = old.pair(section)
@@ -390,44 +619,17 @@ def _settings(old: _Source, profile: Profile) -> tuple[dict[str, _Setting], dict
                 "value there"
             )
         if _truthy(value):  # the template's `with` leaves out empty values
-            texts[var] = (quote(value), origin, True, line)
-
-    env = old.data.get(env_key)
-    env_pair = old.pair(env_key)
-    if env is not None and not isinstance(env, dict):
-        line = env_pair[1].start_mark.line + 1 if env_pair else 1
-        raise InputError(
-            f"{old.name}:{line}: {env_key} is {_kind(env)}, not a mapping of NAME: value"
-        )
-    for var in table:
-        entry = (env or {}).get(var)
-        if entry is None:
-            continue
-        node = _child(env_pair[1] if env_pair else None, var)
-        line = node.start_mark.line + 1 if node is not None else 1
-        origin = f"{env_key}.{var}"
-        if isinstance(entry, dict):
-            texts.pop(var, None)
-            kept[var] = (
-                f"{origin} sets it from {', '.join(map(str, entry)) or 'an empty mapping'}, "
-                "whose value is not known offline"
-            )
-        elif isinstance(entry, list):
-            raise InputError(
-                f"{old.name}:{line}: {origin} is a list; expected a value or an env entry mapping"
-            )
-        else:  # rendered without `with`: empty strings, false and 0 are set too
-            texts[var] = (quote(entry), origin, False, line)
+            texts[var] = (quote(value), origin, line)
 
     settings: dict[str, _Setting] = {}
-    for var, (text, origin, from_section, line) in texts.items():
+    for var, (text, origin, line) in texts.items():
         if "\x00" in text:
             raise InputError(
                 f"{old.name}:{line}: {origin} holds a NUL character, which no container "
                 "runtime passes on"
             )
         references = kube_env.references(text)
-        moved = [r for r in references if r in table or r in (env or {}) or r == profile.env_name]
+        moved = [r for r in references if r in table or r == profile.env_name]
         if moved:
             raise InputError(
                 f"{old.name}:{line}: {origin} expands $({moved[0]}), which is defined in another "
@@ -442,25 +644,7 @@ def _settings(old: _Source, profile: Profile) -> tuple[dict[str, _Setting], dict
                 "differently by version"
             )
         value = kube_env.expand(text, lambda _: None)
-        settings[var] = _Setting(text, value, origin, from_section, known=var not in kept)
-
-    # The old chart set the section's variables before every env entry, so an entry
-    # that expands $(VAR) saw VAR. VAR then stays an env var, which keeps working if
-    # VAR still comes first among the env entries (written in name order).
-    for name, entry in (env or {}).items():
-        if name in table or entry is None or isinstance(entry, dict | list):
-            continue
-        for ref in kube_env.references(quote(entry)):
-            if ref not in settings or not settings[ref].from_section:
-                continue
-            if str(ref) > str(name):
-                node = _child(env_pair[1] if env_pair else None, str(name))
-                raise InputError(
-                    f"{old.name}:{node.start_mark.line + 1 if node else 1}: {env_key}.{name} "
-                    f"expands $({ref}), which would be defined after it once it moves to "
-                    f"'{env_key}'; write the value out first"
-                )
-            kept.setdefault(ref, f"{env_key}.{name} expands $({ref})")
+        settings[var] = _Setting(text, value, origin, known=var not in kept)
     return settings, kept
 
 
@@ -469,9 +653,13 @@ def _settings(old: _Source, profile: Profile) -> tuple[dict[str, _Setting], dict
 
 
 def _notes(
-    target: plan.Target, settings: Mapping[str, _Setting], kept: Mapping[str, str], profile: Profile
+    resolution: plan.Resolution,
+    settings: Mapping[str, _Setting],
+    kept: Mapping[str, str],
+    profile: Profile,
 ) -> dict[Path, str]:
-    """Overlay path → the old values keys it came from (the end-of-line comments)."""
+    """Values path → why the overlay sets it (the end-of-line comments): the old values
+    keys it came from, or the release's behaviour it keeps against a chart default."""
     legacy = {var: ".".join((profile.legacy_section, *path)) for path, var in profile.legacy_values}
 
     def origin(var: str) -> str:
@@ -481,14 +669,34 @@ def _notes(
 
     notes = {
         path: ", ".join(sorted({origin(name) for name in names}))
-        for path, names in target.evaluation.provenance.items()
+        for path, names in resolution.evaluation.provenance.items()
     }
-    for path, text in evaluate.strings(target.desired):
+    for path, key in resolution.pinned:
+        # Helm replaces lists whole: the comment goes on the list that carries the key.
+        notes[_list_owner(path)] = (
+            f"kept as the pod ran it: the chart's default {key} breaks this pod "
+            "(chart-default-hazard)"
+        )
+    for path, text in evaluate.strings(resolution.desired):
         still = sorted({p.name for p in placeholders(text) if p.name in kept})
         if still:
             note = ", ".join(still) + " (still read from the env)"
             notes[path] = f"{notes[path]}; {note}" if path in notes else note
-    return {(profile.values_key, *path): note for path, note in notes.items()}
+    layout = profile.target.layout
+    placed: dict[Path, str] = {}
+    for path, note in notes.items():
+        where = layout.values_path(path)
+        if where is not None:
+            placed[where] = note
+    return placed
+
+
+def _list_owner(path: Path) -> Path:
+    """The path of the outermost list on ``path`` (what an overlay must carry whole)."""
+    for index, part in enumerate(path):
+        if isinstance(part, int):
+            return path[:index]
+    return path
 
 
 def _commented(data: Any, path: Path, notes: Mapping[Path, str], used: set[str]) -> Any:
@@ -505,7 +713,7 @@ def _commented(data: Any, path: Path, notes: Mapping[Path, str], used: set[str])
                 node[key] = child
             else:
                 node.append(child)
-            if here in notes and not (isinstance(value, Mapping | list) and value):
+            if here in notes:
                 node.yaml_add_eol_comment(notes[here], key)
                 used.add(notes[here])
         return node
@@ -535,12 +743,16 @@ class _Splice:
 
 def _write(old: _Source, profile: Profile, config: str, additions: Mapping[str, str]) -> str:
     """The old text with the legacy section replaced and ``additions`` in the env map."""
-    env_key = profile.env_values_key
-    if additions:
+    env_key = profile.target.env_values_key
+    if env_key is None:
+        additions = {}  # a chart without an env map: nothing can be added (env-not-carried)
+    elif additions:
         old.require_direct(env_key)
-    env_index = old.index(env_key)
-    notes: dict[Path, str] = {(env_key, name): ENV_NOTE for name in additions}
-    new_env = _dump({env_key: dict(additions)}, notes) if additions and env_index is None else ""
+    env_index = old.index(env_key) if env_key is not None else None
+    new_env = ""
+    if additions and env_index is None and env_key is not None:
+        notes: dict[Path, str] = {(env_key, name): ENV_NOTE for name in additions}
+        new_env = _dump({env_key: dict(additions)}, notes)
     if isinstance(old.root, pyyaml.MappingNode) and old.root.flow_style:
         return _rewrite_flow(old, profile, config + new_env, additions)
     lines = old.lines
@@ -760,7 +972,7 @@ def _rewrite_flow(old: _Source, profile: Profile, block: str, additions: Mapping
     except RuamelYAMLError as error:
         raise InputError(f"{old.name}: cannot rewrite: {str(error).splitlines()[0]}") from None
     inserted = reader.load(block) if block else CommentedMap()
-    section, env_key = profile.legacy_section, profile.env_values_key
+    section, env_key = profile.legacy_section, profile.target.env_values_key
     result = CommentedMap()
     for key, value in data.items():
         if key == section:
@@ -769,7 +981,7 @@ def _rewrite_flow(old: _Source, profile: Profile, block: str, additions: Mapping
             result[key] = value
     if section not in data:
         result.update(inserted)
-    if additions and env_key in data:
+    if additions and env_key is not None and env_key in data:
         entries = result[env_key] if result[env_key] is not None else CommentedMap()
         result[env_key] = _add_env(entries, additions)
     return _spaced(yamlio.dump(_block_style(result)), {ENV_NOTE})
@@ -810,13 +1022,18 @@ def _check(
     new_text: str,
     block: str,
     profile: Profile,
-    target: plan.Target,
+    resolution: plan.Resolution,
     additions: Mapping[str, str],
+    *,
+    exact: bool = True,
 ) -> None:
-    """The new values render ``target.desired``, and say everything else the old ones said.
+    """The new values render ``resolution.desired``, and say everything else the old ones
+    said.
 
-    ``block`` (the overlay as written) must mean the planned overlay to a YAML
-    1.1 reader, and Helm must read the same data from the new file.
+    ``block`` (the overlay as written) must mean the planned overlay to a YAML 1.1
+    reader, the target chart must render the planned run.yaml from it (``exact``;
+    otherwise the target cannot carry all of it, which is a finding of its own), and
+    Helm must read the same data from the new file.
     """
 
     def fail(why: str) -> InternalError:
@@ -827,19 +1044,27 @@ def _check(
         typed = yamlio.load_run_yaml(block, old.name) or {}
     except InputError as error:
         raise fail(f"do not load back ({error})") from None
-    section, key, env_key = profile.legacy_section, profile.values_key, profile.env_values_key
+    target = profile.target
+    layout = target.layout
+    keys = layout_keys(layout)
+    section, env_key = profile.legacy_section, target.env_values_key
     if section in new.data:
         raise fail(f"still have '{section}'")
-    config = typed.get(key) or {}
-    if not yamlio.same(overlay.helm_merge(profile.chart_defaults, config), target.desired):
-        raise fail(f"would not render the planned run.yaml from '{key}'")
-    if not yamlio.same(_as_json(config), new.data.get(key) or {}):
-        raise fail(f"'{key}' would be read differently by Helm")
+    written = {key: typed[key] for key in keys if key in typed}
+    if not yamlio.same(written, layout.to_values(resolution.values)) or set(typed) - set(keys):
+        raise fail("do not hold the planned overlay")
+    if exact:
+        rendered = layout.render(overlay.helm_merge(target.values, written))
+        if not yamlio.same(rendered, resolution.desired):
+            raise fail(f"would not render the planned run.yaml ({layout.describe()})")
+    read = {key: new.data[key] for key in keys if key in new.data}
+    if not yamlio.same(_as_json(written), read):
+        raise fail(f"'{', '.join(keys)}' would be read differently by Helm")
     expected = dict(old.data)
     expected.pop(section, None)
-    if additions:
+    if additions and env_key is not None:
         expected[env_key] = {**(old.data.get(env_key) or {}), **additions}
-    actual = {k: v for k, v in new.data.items() if k != key}
+    actual = {k: v for k, v in new.data.items() if k not in keys}
     if not yamlio.same(actual, expected):
         changed = sorted(
             str(k)

@@ -281,9 +281,7 @@ async def test_helm_values_come_from_the_last_deployed_revision(tmp_path: Path) 
         result.result.outcomes,
         result.result.documents,
         report.Options(command="scan"),
-        template_source=PROFILE.template_source,
-        chart_source=PROFILE.chart_source,
-        chart_defaults=PROFILE.chart_defaults,
+        profile=PROFILE,
         contexts=[result.context] * len(result.result.outcomes),
         scan=[{"context": "main", "namespaces": result.namespaces, "requests": 0, "faults": []}],
     )

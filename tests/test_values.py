@@ -1,17 +1,24 @@
-"""``migrate values``: old chart values in, new chart values out.
+"""``migrate values``: old chart values in, values for the chosen target chart out.
 
 Helm itself (helm-python-sdk) is the reference throughout: it loads the old
 values file (``values_from_yaml`` is what ``helm -f`` runs), renders the old
 chart's Deployment, whose env ``migrate convert`` turns into the planned
-run.yaml, and renders the new chart from the converted values, whose
-ConfigMap must hold exactly that run.yaml.
+run.yaml and its findings, and renders the target chart from the converted
+values, whose ConfigMap must hold exactly that run.yaml. Every target is
+covered: the seed's chart (``runConfig:``, ``allowed_models: []`` by
+default), the first modular chart (1543ca5, the same default) and the newest
+modular chart (no such default).
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import math
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +32,76 @@ from migrate import pipeline, profile, values
 from migrate.engine import evaluate, helmyaml
 from migrate.errors import InputError
 from migrate.kube import env as kube_env
-from migrate.model import Classification, Plan, Status
+from migrate.model import Classification, Plan, Severity, Status
 from migrate.sources import manifests
 from migrate.yamlio import same
 from tests.support import helm
 
-LEGACY = helm.FIXTURE_CHARTS / "llama-stack-legacy"
-CURRENT = helm.FIXTURE_CHARTS / "llama-stack"
+LEGACY = helm.LEGACY
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "values"
-PROFILE = profile.load()
+TARGETS = ("runconfig", "modular", "modular-1543ca5")
+PROFILES = {name: profile.load(target=name) for name in TARGETS}
+PROFILE = profile.load()  # the default target: the newest chart
 VARIABLES = [var for _, var in PROFILE.legacy_values]
+POLICIES = ("safe", "preserve", "adopt")  # the default, --preserve-behavior, --adopt-chart-defaults
+HAZARD_NOTE = (
+    "kept as the pod ran it: the chart's default allowed_models breaks this pod "
+    "(chart-default-hazard)"
+)
+_URL = "http://vllm.ai.svc/v1"
+
+
+def _scratch() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="migrate-test-charts-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+@functools.cache
+def chart(target: str) -> Path:
+    """The fixture chart of a target; 1543ca5's is the modular one with the seed's defaults."""
+    if target == "runconfig":
+        return helm.RUNCONFIG
+    if target == "modular":
+        return helm.MODULAR
+    assert target == "modular-1543ca5"
+    copy = _scratch() / "llama-stack"
+    shutil.copytree(helm.MODULAR, copy)
+    keys = values.layout_keys(PROFILES[target].target.layout)
+    chart_values = {
+        key: value
+        for key, value in helm.chart_default_values(helm.MODULAR).items()
+        if key not in keys
+    }
+    chart_values.update(PROFILES[target].target.values)
+    (copy / "values.yaml").write_text(json.dumps(chart_values), "utf-8")  # JSON is YAML
+    return copy
+
+
+@functools.cache
+def env_chart() -> Path:
+    """The newest chart, had it passed an ``env:`` map on as container env vars."""
+    copy = _scratch() / "llama-stack"
+    shutil.copytree(helm.MODULAR, copy)
+    template = copy / "templates" / "deployment.yaml"
+    text = template.read_text("utf-8")
+    anchor = '              value: "/home/lls/.llama/distributions/starter/milvus"\n'
+    assert text.count(anchor) == 1
+    extra = (
+        "            {{- range $name, $value := .Values.env }}\n"
+        "            - name: {{ $name }}\n"
+        "              value: {{ $value | quote }}\n"
+        "            {{- end }}\n"
+    )
+    template.write_text(text.replace(anchor, anchor + extra), "utf-8")
+    return copy
+
+
+@functools.cache
+def env_profile() -> profile.Profile:
+    chosen = profile.load(chart=env_chart())
+    assert chosen.target.env_values_key == "env"
+    return chosen
 
 
 def fixture(name: str) -> str:
@@ -43,7 +110,7 @@ def fixture(name: str) -> str:
 
 def helm_values(text: str) -> dict[str, Any]:
     """The values Helm reads from a ``-f`` file."""
-    return helm_python.values_from_yaml(text)
+    return helm_python.values_from_yaml(text) or {}
 
 
 def legacy_env(text: str) -> dict[str, str]:
@@ -54,40 +121,70 @@ def legacy_env(text: str) -> dict[str, str]:
     return {e["name"]: e.get("value") for e in env}
 
 
-def planned(text: str, preserve: bool) -> Plan:
+def planned(text: str, chosen: profile.Profile, policy: str = "safe") -> Plan:
     """What ``migrate convert`` plans for the Deployment the old chart renders from ``text``."""
     manifest = helm.render_manifest_text(LEGACY, helm_values(text), release="prod", namespace="ai")
     result = pipeline.convert(
-        list(manifests.documents("helm-template", manifest)), PROFILE, preserve_behavior=preserve
+        list(manifests.documents("helm-template", manifest)),
+        chosen,
+        preserve_behavior=policy == "preserve",
+        adopt_defaults=policy == "adopt",
     )
     (outcome,) = [o for o in result.outcomes if o.plan.status is not Status.NOT_LLAMA_STACK]
     assert outcome.plan.status is Status.NEEDS_MIGRATION, outcome.plan.findings
     return outcome.plan
 
 
-def rendered_new(text: str) -> tuple[Any, dict[str, str | None]]:
+def rendered_new(text: str, chart_dir: Path) -> tuple[Any, dict[str, str | None]]:
     """run.yaml of the ConfigMap and the container env the new chart renders from ``text``."""
-    documents = helm.render_documents(CURRENT, helm_values(text), release="prod", namespace="ai")
+    documents = helm.render_documents(chart_dir, helm_values(text), release="prod", namespace="ai")
     (configmap,) = [d for d in documents if d["kind"] == "ConfigMap"]
     (deployment,) = [d for d in documents if d["kind"] == "Deployment"]
     env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
     return yaml.safe_load(configmap["data"]["run.yaml"]), {e["name"]: e.get("value") for e in env}
 
 
-def assert_round_trip(old: str, preserve: bool = False) -> values.ValuesResult:
-    """The new chart renders from the converted values what the plan says the old pod ran.
+def convert(
+    old: str, chosen: profile.Profile | None = None, policy: str = "safe"
+) -> values.ValuesResult:
+    return values.convert(
+        old,
+        "old.yaml",
+        chosen or PROFILE,
+        preserve_behavior=policy == "preserve",
+        adopt_defaults=policy == "adopt",
+    )
+
+
+def ids(result: values.ValuesResult) -> dict[str, Severity]:
+    return {f.id: f.severity for f in result.findings}
+
+
+def assert_round_trip(
+    old: str, target: str = "modular", policy: str = "safe", chosen: profile.Profile | None = None
+) -> values.ValuesResult:
+    """The target chart renders from the converted values what the plan says the old pod ran.
 
     ``migrate convert`` sees the old pod's whole env, so it may bake a value
-    that depends on another variable (``~`` and HOME, ``$(VAR)``) where the
-    values file alone cannot: then the two run.yaml files must agree once the
-    old pod's env is applied to both.
+    that depends on another variable (``~`` and HOME) where the values file
+    alone cannot: then the two run.yaml files must agree once the old pod's env
+    is applied to both. A variable that stays an env var reaches the new pod
+    only through a chart with an env map; otherwise the values name it in an
+    ``env-not-carried`` error.
     """
-    result = values.convert(old, "old.yaml", PROFILE, preserve_behavior=preserve)
-    run_yaml, env = rendered_new(result.text)
-    plan = planned(old, preserve)
+    chosen = chosen or PROFILES[target]
+    result = convert(old, chosen, policy)
+    chart_dir = env_chart() if chosen.target.env_values_key else chart(target)
+    run_yaml, env = rendered_new(result.text, chart_dir)
+    plan = planned(old, chosen, policy)
     before = legacy_env(old)
-    for var in result.kept:  # what stays an env var reaches the new pod unchanged
-        assert env.get(var) == before.get(var), var
+    not_carried = " ".join(f.message for f in result.findings if f.id == "env-not-carried")
+    for var in result.kept:
+        if chosen.target.env_values_key is None:
+            assert var not in env, var
+            assert f"{var} must stay an env var" in not_carried, var
+        else:  # what stays an env var reaches the new pod unchanged
+            assert env.get(var) == before.get(var), var
     plan_kept = {v.name for v in plan.variables if v.classification is Classification.KEPT}
     assert plan_kept <= set(result.kept)
     if plan_kept == set(result.kept):
@@ -103,16 +200,20 @@ def assert_round_trip(old: str, preserve: bool = False) -> values.ValuesResult:
     return result
 
 
+def test_the_1543ca5_test_chart_renders_that_targets_defaults() -> None:
+    run_yaml, _ = rendered_new("", chart("modular-1543ca5"))
+    assert same(run_yaml, PROFILES["modular-1543ca5"].target.defaults)
+    (vllm, *_) = run_yaml["providers"]["inference"]
+    assert vllm["config"]["allowed_models"] == []
+
+
 # ---------------------------------------------------------------------------
 # Real Helm, both ways, on the fixtures
 
 
-def test_default_values_render_the_new_charts_defaults() -> None:
-    old = fixture("defaults.yaml")
-    result = assert_round_trip(old)
-    assert PROFILE.values_key not in yaml.safe_load(result.text)
-    run_yaml, _ = rendered_new(result.text)
-    assert same(run_yaml, helm.chart_default_values(CURRENT)["runConfig"])
+@pytest.mark.parametrize("target", TARGETS)
+def test_default_values_render_the_target_charts_defaults_but_the_hazard(target: str) -> None:
+    result = assert_round_trip(fixture("defaults.yaml"), target)
     assert result.variables == {
         "VECTOR_STORE_EMBEDDING_MODEL": "nomic-ai/nomic-embed-text-v1.5",
         "VECTOR_STORE_EMBEDDING_PROVIDER": "sentence-transformers",
@@ -120,11 +221,21 @@ def test_default_values_render_the_new_charts_defaults() -> None:
         "VECTOR_STORE_DEFAULT_PROVIDER": "faiss",
     }
     assert result.kept == {}
+    run_yaml, _ = rendered_new(result.text, chart(target))
+    if target == "modular":  # nothing breaks: the chart's defaults are the release's
+        assert result.written == {}
+        assert same(run_yaml, PROFILES[target].target.defaults)
+    else:  # only the vLLM provider list, without allowed_models, as the pod ran it
+        keys = values.layout_keys(PROFILES[target].target.layout)
+        key = "runConfig" if target == "runconfig" else "providers"
+        assert list(result.written or {}) == [key] and key in keys
+        assert "allowed_models" not in run_yaml["providers"]["inference"][0]["config"]
 
 
-def test_seed_customisation_survives() -> None:
-    result = assert_round_trip(fixture("seed.yaml"))
-    run_yaml, _ = rendered_new(result.text)
+@pytest.mark.parametrize("target", TARGETS)
+def test_seed_customisation_survives(target: str) -> None:
+    result = assert_round_trip(fixture("seed.yaml"), target)
+    run_yaml, _ = rendered_new(result.text, chart(target))
     stores = run_yaml["vector_stores"]
     assert stores["default_provider_id"] == "milvus"
     assert stores["default_embedding_model"] == {
@@ -135,34 +246,47 @@ def test_seed_customisation_survives() -> None:
         m for m in run_yaml["registered_resources"]["models"] if m["model_type"] == "embedding"
     ]
     assert model["metadata"]["embedding_dimension"] == 4096
+    assert "allowed_models" not in run_yaml["providers"]["inference"][0]["config"]
 
 
-def test_seed_with_preserve_behavior_pins_the_old_run_yaml() -> None:
-    result = assert_round_trip(fixture("seed.yaml"), preserve=True)
-    run_yaml, _ = rendered_new(result.text)
-    vllm = run_yaml["providers"]["inference"][0]
-    assert "allowed_models" not in vllm["config"]
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.yaml")))
+def test_findings_are_those_of_convert_for_the_same_release(
+    name: str, policy: str, target: str
+) -> None:
+    """The same IDs and severities as `migrate convert` on what the old chart rendered."""
+    result = convert(fixture(name), PROFILES[target], policy)
+    plan = planned(fixture(name), PROFILES[target], policy)
+    assert sorted((f.id, f.severity.value) for f in result.findings) == sorted(
+        (f.id, f.severity.value) for f in plan.findings
+    )
 
 
-def test_env_map_overrides_win_and_unknown_ones_stay_env_vars() -> None:
-    result = assert_round_trip(fixture("env-override.yaml"))
-    assert result.variables["VECTOR_STORE_EMBEDDING_MODEL"] == "BAAI/bge-small-en-v1.5"
-    assert result.variables["VECTOR_STORE_EMBEDDING_DIMENSION"] == "384"
-    assert "VECTOR_STORE_DEFAULT_PROVIDER" not in result.variables
-    assert "env.VECTOR_STORE_DEFAULT_PROVIDER" in result.kept["VECTOR_STORE_DEFAULT_PROVIDER"]
-    assert "# env.VECTOR_STORE_EMBEDDING_MODEL" in result.text
+def test_env_map_of_the_old_values_overrides_nothing_and_stays() -> None:
+    old = fixture("env-map.yaml")
+    result = assert_round_trip(old)
+    assert result.variables["VECTOR_STORE_EMBEDDING_MODEL"] == "intfloat/e5-mistral-7b-instruct"
+    assert result.variables["VECTOR_STORE_EMBEDDING_DIMENSION"] == "4096"
+    assert result.variables["VECTOR_STORE_DEFAULT_PROVIDER"] == "milvus"
+    assert result.kept == {}
+    env_text = old[old.index("env:\n") :]
+    assert result.text.endswith(env_text)
+    assert helm_values(result.text)["env"] == helm_values(old)["env"]
 
 
-@pytest.mark.parametrize("preserve", [False, True])
-def test_values_without_the_section(preserve: bool) -> None:
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("policy", POLICIES)
+def test_values_without_the_section(target: str, policy: str) -> None:
     old = fixture("no-section.yaml")
-    result = assert_round_trip(old, preserve)
-    assert not result.already_migrated
+    result = assert_round_trip(old, target, policy)
+    assert not result.already_migrated and not result.section_found
     assert set(result.variables.values()) == {None}
-    if preserve:  # the pinned allowed_models removal goes at the end
-        assert result.text.startswith(old + "\n" + PROFILE.values_key + ":\n")
-    else:
+    if target == "modular" or policy == "adopt":  # nothing to keep
         assert result.text == old
+    else:  # the vLLM provider list the pod ran goes at the end
+        key = "runConfig" if target == "runconfig" else "providers"
+        assert result.text.startswith(old + "\n" + key + ":\n")
 
 
 # ---------------------------------------------------------------------------
@@ -244,19 +368,15 @@ _scalar = st.one_of(
 )
 
 
-def _negative_zero(token: str) -> bool:
-    value = helmyaml.helm_scalar(token) if token else None
-    return isinstance(value, float) and value == 0 and math.copysign(1, value) < 0
-
-
-# The env map renders zeros too, and -0.0 prints as "-0" under Helm; the harness's
-# values_from_yaml hands values over as JSON through Python, which keeps no -0.
-_env_scalar = _scalar.filter(lambda token: not _negative_zero(token))
+# How the values may say whether the old chart sets VLLM_URL (the hazard's trigger): not at
+# all (the chart's default url sets it), or an url that is set, empty or null.
+_VLLM = ["", "vllm: {}\n", *(f"vllm:\n  url: {url}\n" for url in ("", '""', "~", "0", _URL))]
 
 
 @st.composite
 def old_values(draw: st.DrawFn) -> str:
-    """An old values file: the section with every key spelled some way, maybe env overrides."""
+    """An old values file: the section with every key spelled some way, maybe an env map
+    (which the old chart never read)."""
     lines = ["vectorStore:"]
     tree: dict[str, Any] = {}
     for path, _ in PROFILE.legacy_values:
@@ -277,14 +397,14 @@ def old_values(draw: st.DrawFn) -> str:
     overrides = draw(st.lists(st.sampled_from(VARIABLES), unique=True, max_size=2))
     if overrides:
         lines.append("env:")
-        lines += [f"  {var}: {draw(_env_scalar)}".rstrip() for var in overrides]
-    lines.append(f"vllm:\n  url: {draw(st.sampled_from(['', 'http://vllm.ai.svc/v1']))}")
-    return "\n".join(lines) + "\n"
+        lines += [f"  {var}: {draw(_scalar)}".rstrip() for var in overrides]
+    return "\n".join(lines) + "\n" + draw(st.sampled_from(_VLLM))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(old=old_values())
 def test_variables_are_what_the_old_chart_rendered(old: str) -> None:
+    """The section alone sets them, as the old chart's template did: its env map is inert."""
     try:
         helm_values(old)
     except helm_python.HelmError:
@@ -298,13 +418,13 @@ def test_variables_are_what_the_old_chart_rendered(old: str) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(old=old_values(), preserve=st.booleans())
-def test_new_chart_renders_the_planned_run_yaml(old: str, preserve: bool) -> None:
+@given(old=old_values(), target=st.sampled_from(TARGETS), policy=st.sampled_from(POLICIES))
+def test_target_chart_renders_the_planned_run_yaml(old: str, target: str, policy: str) -> None:
     try:
         helm_values(old)
     except helm_python.HelmError:
         assume(False)
-    assert_round_trip(old, preserve)
+    assert_round_trip(old, target, policy)
 
 
 @settings(max_examples=400, deadline=None)
@@ -402,7 +522,7 @@ def test_go_float_prints_as_go(number: float, text: str) -> None:
 # ---------------------------------------------------------------------------
 # The new file: comments and other keys stay where they were
 
-SEED_CONVERTED = """\
+SEED_HEAD = """\
 # Values of the research team's Llama Stack release (old chart, env-var generation).
 # helm upgrade -i llama-stack charts/llama-stack -f seed.yaml
 
@@ -420,22 +540,10 @@ milvus:
   dbPath: /home/lls/.llama/distributions/starter/milvus.db
   url: /home/lls/.llama/distributions/starter/milvus
 
-runConfig:
-  registered_resources:
-    models:
-      - model_id: intfloat/e5-mistral-7b-instruct  # vectorStore.embedding.model
-        provider_id: vllm  # vectorStore.embedding.provider
-        provider_model_id: intfloat/e5-mistral-7b-instruct  # vectorStore.embedding.model
-        model_type: embedding
-        metadata:
-          embedding_dimension: 4096  # vectorStore.embedding.dimension
-  vector_stores:
-    default_provider_id: milvus  # vectorStore.defaultProvider
-    default_embedding_model:
-      provider_id: vllm  # vectorStore.embedding.provider
-      model_id: intfloat/e5-mistral-7b-instruct  # vectorStore.embedding.model
-
-# Extra env vars of the container
+"""
+SEED_TAIL = """
+# Meant as extra env vars of the container, but no version of the chart reads
+# `env:`: kept as it is, overriding nothing.
 env:
   VLLM_MAX_TOKENS: "8192"
   VLLM_API_TOKEN:
@@ -449,18 +557,118 @@ resources:
     cpu: "2"
     memory: 4Gi
 """
+SEED_MODULAR = """\
+registeredResources:
+  models:
+    - model_id: intfloat/e5-mistral-7b-instruct  # vectorStore.embedding.model
+      provider_id: vllm  # vectorStore.embedding.provider
+      provider_model_id: intfloat/e5-mistral-7b-instruct  # vectorStore.embedding.model
+      model_type: embedding
+      metadata:
+        embedding_dimension: 4096  # vectorStore.embedding.dimension
+vectorStores:
+  default_provider_id: milvus  # vectorStore.defaultProvider
+  default_embedding_model:
+    provider_id: vllm  # vectorStore.embedding.provider
+    model_id: intfloat/e5-mistral-7b-instruct  # vectorStore.embedding.model
+"""
 
 
-def test_seed_golden() -> None:
+def test_seed_golden_for_the_newest_chart() -> None:
     result = values.convert(fixture("seed.yaml"), "seed.yaml", PROFILE)
-    assert result.text == SEED_CONVERTED
+    assert result.text == SEED_HEAD + SEED_MODULAR + SEED_TAIL
     assert not result.already_migrated
+    assert result.target.pinned == ()
+    assert "chart-default-hazard" not in ids(result)
+
+
+@pytest.mark.parametrize("target", ["runconfig", "modular-1543ca5"])
+def test_seed_on_a_chart_with_the_hazard_keeps_the_vllm_provider_list(target: str) -> None:
+    result = values.convert(fixture("seed.yaml"), "seed.yaml", PROFILES[target])
+    assert result.text.startswith(SEED_HEAD) and result.text.endswith(SEED_TAIL)
+    middle = result.text[len(SEED_HEAD) : -len(SEED_TAIL)]
+    if target == "runconfig":
+        assert middle.startswith("runConfig:\n  providers:\n    inference:  # " + HAZARD_NOTE)
+        # the seed's own keys stay exactly as the seed wrote them, beside the list
+        seed_keys = "".join("  " + line + "\n" for line in SEED_MODULAR.splitlines())
+        seed_keys = seed_keys.replace("  registeredResources:", "  registered_resources:")
+        assert middle.endswith(seed_keys.replace("  vectorStores:", "  vector_stores:"))
+    else:
+        assert middle.startswith("providers:\n  inference:  # " + HAZARD_NOTE)
+        assert middle.endswith(SEED_MODULAR)
+    written = yaml.safe_load(middle)
+    providers = written["runConfig"]["providers"] if target == "runconfig" else written["providers"]
+    assert list(providers) == ["inference"]
+    vllm = providers["inference"][0]
+    assert vllm["provider_type"] == "remote::vllm" and "allowed_models" not in vllm["config"]
+    assert ids(result)["chart-default-hazard"] is Severity.WARNING
+    assert [path for path, _ in result.target.pinned] == [
+        ("providers", "inference", 0, "config", "allowed_models")
+    ]
+
+
+@pytest.mark.parametrize("target", ["runconfig", "modular-1543ca5"])
+def test_adopting_the_chart_defaults_is_an_error_and_carries_no_list(target: str) -> None:
+    old = fixture("seed.yaml")
+    result = assert_round_trip(old, target, "adopt")
+    assert ids(result)["chart-default-hazard"] is Severity.ERROR
+    assert "providers" not in (result.written or {}) and "providers:" not in result.text
+    run_yaml, _ = rendered_new(result.text, chart(target))
+    assert run_yaml["providers"]["inference"][0]["config"]["allowed_models"] == []
+
+
+@pytest.mark.parametrize(
+    "vllm",
+    [
+        "",
+        "vllm: {}\n",
+        "vllm:\n  url: http://vllm.ai.svc/v1\n",
+        'vllm:\n  url: ""\n',
+        "vllm:\n  url:\n",
+        "vllm:\n  url: 0\n",
+        "vllm:\n  url: false\n",
+    ],
+)
+def test_the_hazard_is_kept_exactly_when_the_old_chart_set_vllm_url(vllm: str) -> None:
+    old = "vectorStore:\n  defaultProvider: milvus\n" + vllm
+    result = assert_round_trip(old, "runconfig")
+    sets = "VLLM_URL" in legacy_env(old)
+    assert bool(result.target.pinned) is sets
+    assert (HAZARD_NOTE in result.text) is sets
+    run_yaml, _ = rendered_new(result.text, chart("runconfig"))
+    allowed = run_yaml["providers"]["inference"][0]["config"].get("allowed_models")
+    assert allowed == (None if sets else [])
+    assert ("chart-default-hazard" in ids(result)) is sets
 
 
 def test_converting_twice_says_already_migrated() -> None:
-    again = values.convert(SEED_CONVERTED, "seed.yaml", PROFILE)
-    assert again.already_migrated
-    assert again.text == SEED_CONVERTED
+    for chosen in (PROFILE, PROFILES["runconfig"]):
+        first = values.convert(fixture("seed.yaml"), "seed.yaml", chosen).text
+        again = values.convert(first, "seed.yaml", chosen)
+        assert again.already_migrated
+        assert again.text == first
+        assert again.findings == ()
+
+
+def test_values_of_the_other_layout_are_not_taken_for_migrated() -> None:
+    """A runConfig: given to the modular chart is ignored by Helm without a word."""
+    seed_values = values.convert(fixture("seed.yaml"), "seed.yaml", PROFILES["runconfig"]).text
+    result = values.convert(seed_values, "seed.yaml", PROFILE)
+    assert not result.already_migrated
+    assert result.text == seed_values  # nothing to write for the newest chart
+    (problem,) = [f for f in result.findings if f.id == "target-cannot-carry"]
+    assert problem.severity is Severity.ERROR
+    assert problem.message.startswith("seed.yaml:18: 'runConfig' is a key of the runconfig")
+    run_yaml, _ = rendered_new(seed_values, chart("modular"))
+    assert run_yaml["vector_stores"]["default_provider_id"] == "faiss"  # what the finding says
+
+    modular_values = values.convert(fixture("seed.yaml"), "seed.yaml", PROFILE).text
+    result = values.convert(modular_values, "seed.yaml", PROFILES["runconfig"])
+    problems = [f.message for f in result.findings if f.id == "target-cannot-carry"]
+    assert [m.split(" is a key")[0] for m in problems] == [
+        "seed.yaml:18: 'registeredResources'",
+        "seed.yaml:26: 'vectorStores'",
+    ]
 
 
 def test_empty_overlay_drops_the_section_and_one_blank_line() -> None:
@@ -468,16 +676,41 @@ def test_empty_overlay_drops_the_section_and_one_blank_line() -> None:
     assert values.convert(old, "v.yaml", PROFILE).text == "a: 1\n\n# b\nb: 2\n"
 
 
-def test_refused_value_moves_to_a_new_env_map() -> None:
+@pytest.mark.parametrize(
+    ("name", "old"),
+    [
+        ("needs-env.yaml", None),
+        ("reference", 'vectorStore:\n  embedding:\n    model: "$(HOME)/models/e5"\n'),
+    ],
+)
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_variable_that_must_stay_an_env_var_is_an_error_not_an_env_key(
+    name: str, old: str | None, target: str
+) -> None:
+    text = old if old is not None else fixture(name)
+    result = assert_round_trip(text, target)
+    (var,) = result.kept
+    assert "env" not in helm_values(result.text)
+    not_carried = [f for f in result.findings if f.id == "env-not-carried"]
+    assert [f.severity for f in not_carried] == [Severity.ERROR]
+    assert not_carried[0].message.startswith(f"{var} must stay an env var (")
+    assert f"({target})" in not_carried[0].message and "--chart" in not_carried[0].message
+    _, env = rendered_new(result.text, chart(target))
+    assert var not in env
+
+
+def test_refused_value_moves_to_the_env_map_of_a_chart_that_has_one() -> None:
     # "1e3" is the float 1000.0 in run.yaml, which Helm would turn into the integer 1000.
     old = 'a: 1\nvectorStore:\n  embedding:\n    dimension: "1e3"\nb: 2\n'
-    result = values.convert(old, "v.yaml", PROFILE)
+    result = assert_round_trip(old, chosen=env_profile())
     assert "Helm turns the whole float" in result.kept["VECTOR_STORE_EMBEDDING_DIMENSION"]
     assert result.text.startswith("a: 1\n")
     assert result.text.endswith(
         'env:\n  VECTOR_STORE_EMBEDDING_DIMENSION: "1e3"  # ' + values.ENV_NOTE + "\nb: 2\n"
     )
-    assert_round_trip(old)
+    assert "env-not-carried" not in ids(result)
+    _, env = rendered_new(result.text, env_chart())
+    assert env["VECTOR_STORE_EMBEDDING_DIMENSION"] == "1e3"
 
 
 @pytest.mark.parametrize(
@@ -501,48 +734,11 @@ def test_refused_value_moves_to_a_new_env_map() -> None:
 )
 def test_refused_value_joins_an_existing_env_map(env: str, expected: str) -> None:
     old = 'vectorStore:\n  embedding:\n    dimension: "1e3"\n' + env
-    result = values.convert(old, "v.yaml", PROFILE)
+    result = assert_round_trip(old, chosen=env_profile())
     assert result.text.endswith(expected.format(note=values.ENV_NOTE))
-    assert_round_trip(old)
-
-
-def test_expanded_reference_stays_an_env_var() -> None:
-    old = 'vectorStore:\n  embedding:\n    model: "$(HOME)/models/e5"\n'
-    result = values.convert(old, "v.yaml", PROFILE)
-    assert "$(HOME)" in result.kept["VECTOR_STORE_EMBEDDING_MODEL"]
-    assert "VECTOR_STORE_EMBEDDING_MODEL" not in result.variables
-    assert yaml.safe_load(result.text)["env"] == {
-        "VECTOR_STORE_EMBEDDING_MODEL": "$(HOME)/models/e5"
-    }
-    run_yaml, env = rendered_new(result.text)
-    assert env["VECTOR_STORE_EMBEDDING_MODEL"] == "$(HOME)/models/e5"
-    assert run_yaml["vector_stores"]["default_embedding_model"]["model_id"] == (
-        "${env.VECTOR_STORE_EMBEDDING_MODEL:=nomic-ai/nomic-embed-text-v1.5}"
-    )
-    assert_round_trip(old)
-
-
-def test_env_entry_expanding_a_migrated_variable_keeps_it() -> None:
-    old = (
-        "vectorStore:\n  embedding:\n    model: e5\n"
-        "env:\n  WORKER_MODEL: $(VECTOR_STORE_EMBEDDING_MODEL)-worker\n"
-    )
-    result = values.convert(old, "v.yaml", PROFILE)
-    assert "env.WORKER_MODEL" in result.kept["VECTOR_STORE_EMBEDDING_MODEL"]
-    assert result.variables["VECTOR_STORE_EMBEDDING_MODEL"] == "e5"
-    _, env = rendered_new(result.text)
-    assert env["VECTOR_STORE_EMBEDDING_MODEL"] == "e5"
-    assert list(env).index("VECTOR_STORE_EMBEDDING_MODEL") < list(env).index("WORKER_MODEL")
-    assert_round_trip(old)
-
-
-def test_env_entry_expanding_a_migrated_variable_it_would_precede_is_refused() -> None:
-    old = (
-        "vectorStore:\n  embedding:\n    model: e5\n"
-        "env:\n  A_MODEL: $(VECTOR_STORE_EMBEDDING_MODEL)\n"
-    )
-    with pytest.raises(InputError, match=r"^v\.yaml:5: env\.A_MODEL expands"):
-        values.convert(old, "v.yaml", PROFILE)
+    # entries the old chart never read become env vars of the new pod: the user is told
+    inert = "FOO" in (helm_values(old).get("env") or {})
+    assert ("env-problem" in ids(result)) is inert
 
 
 def test_model_named_like_a_yaml_11_boolean_is_quoted_for_helm() -> None:
@@ -554,37 +750,58 @@ def test_model_named_like_a_yaml_11_boolean_is_quoted_for_helm() -> None:
 
 def test_line_breaks_and_a_missing_last_break_are_kept() -> None:
     old = "# c\r\n\r\nvectorStore:\r\n  defaultProvider: milvus\r\nb: 1"
-    result = values.convert(old, "v.yaml", PROFILE)
-    assert result.text == (
-        "# c\r\n\r\nrunConfig:\r\n  vector_stores:\r\n"
-        "    default_provider_id: milvus  # vectorStore.defaultProvider\r\nb: 1"
+    assert values.convert(old, "v.yaml", PROFILE).text == (
+        "# c\r\n\r\nvectorStores:\r\n"
+        "  default_provider_id: milvus  # vectorStore.defaultProvider\r\nb: 1"
+    )
+    assert values.convert(old, "v.yaml", PROFILES["runconfig"]).text.startswith(
+        "# c\r\n\r\nrunConfig:\r\n  providers:\r\n    inference:  # " + HAZARD_NOTE + "\r\n"
     )
 
 
-def test_json_values_are_written_again_in_block_style() -> None:
-    old = '{"a": [1, 2], "vectorStore": {"defaultProvider": "milvus"}, "b": {"c": "d"}}\n'
-    result = values.convert(old, "v.json", PROFILE)
-    assert result.text == (
-        "a:\n  - 1\n  - 2\nrunConfig:\n  vector_stores:\n"
-        "    default_provider_id: milvus  # vectorStore.defaultProvider\nb:\n  c: d\n"
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (
+            "modular",
+            "a:\n  - 1\n  - 2\nvectorStores:\n"
+            "  default_provider_id: milvus  # vectorStore.defaultProvider\n"
+            'vllm:\n  url: ""\nb:\n  c: d\n',
+        ),
+        (
+            "runconfig",
+            "a:\n  - 1\n  - 2\nrunConfig:\n  vector_stores:\n"
+            "    default_provider_id: milvus  # vectorStore.defaultProvider\n"
+            'vllm:\n  url: ""\nb:\n  c: d\n',
+        ),
+    ],
+)
+def test_json_values_are_written_again_in_block_style(target: str, expected: str) -> None:
+    old = (
+        '{"a": [1, 2], "vectorStore": {"defaultProvider": "milvus"}, "vllm": {"url": ""}, '
+        '"b": {"c": "d"}}\n'
     )
+    assert values.convert(old, "v.json", PROFILES[target]).text == expected
 
 
 def test_json_values_with_a_value_that_stays_an_env_var() -> None:
     old = '{"vectorStore": {"embedding": {"dimension": "1e3"}}, "env": {"A": "b"}}'
-    result = values.convert(old, "v.json", PROFILE)
+    result = values.convert(old, "v.json", env_profile())
     assert result.text.endswith(
         f'env:\n  A: b\n  VECTOR_STORE_EMBEDDING_DIMENSION: "1e3"  # {values.ENV_NOTE}\n'
     )
-    assert_round_trip(old)
+    assert_round_trip(old, chosen=env_profile())
+    built_in = values.convert(old, "v.json", PROFILE)  # no env map to add to: env-not-carried
+    assert helm_values(built_in.text)["env"] == {"A": "b"}
+    assert "env-not-carried" in ids(built_in)
 
 
 @pytest.mark.parametrize("text", ["", "# nothing yet\n", "a: 1", "vectorStore:\n"])
-def test_nothing_to_carry_over(text: str) -> None:
+def test_nothing_to_carry_over_to_the_newest_chart(text: str) -> None:
     result = values.convert(text, "v.yaml", PROFILE)
     assert result.text == ("" if text == "vectorStore:\n" else text)
     assert not result.already_migrated
-    assert result.target.values == {}
+    assert result.target.values == {} and result.written == {}
 
 
 _OTHER = st.sampled_from(
@@ -597,6 +814,8 @@ _OTHER = st.sampled_from(
         "empty:\n  # nothing set yet\n",
         "anchor: &shared\n  x: 1\nalias: *shared\n",
         "quoted: 'it''s'\n",
+        "env: {A: b}  # read by no chart\n",
+        'vllm:\n  url: ""  # no vLLM: nothing to keep\n',
         "\n",
         "# free-standing comment\n\n",
     ]
@@ -619,14 +838,15 @@ _SECTION = st.sampled_from(
     split=st.integers(0, 8),
     section=_SECTION,
     gap=st.sampled_from(["", "\n", "\n# belongs to what follows\n", "# also what follows\n"]),
+    target=st.sampled_from(TARGETS),
 )
 def test_every_line_outside_the_section_is_kept(
-    others: list[str], split: int, section: str, gap: str
+    others: list[str], split: int, section: str, gap: str, target: str
 ) -> None:
     head, tail = "".join(others[:split]), gap + "".join(others[split:])
     old = head + section + tail
-    result = values.convert(old, "v.yaml", PROFILE)
-    if section == "vectorStore:\n":  # nothing set: the section goes, and a blank line with it
+    result = values.convert(old, "v.yaml", PROFILES[target])
+    if not result.written:  # nothing to write: the section goes, and a blank line with it
         doubled = tail.startswith("\n") and (not head or head.split("\n")[-2] == "")
         assert result.text == head + (tail[1:] if doubled else tail)
         return
@@ -634,7 +854,9 @@ def test_every_line_outside_the_section_is_kept(
     assert result.text.endswith(tail)
     middle = result.text[len(head) : len(result.text) - len(tail)]
     assert not re.search(r"(?m)^vectorStore:", middle)
-    assert middle.startswith("runConfig:\n")
+    assert list(yaml.safe_load(middle)) == list(result.written)
+    keys = values.layout_keys(PROFILES[target].target.layout)
+    assert set(result.written) <= set(keys)
 
 
 # ---------------------------------------------------------------------------
@@ -655,8 +877,6 @@ def test_every_line_outside_the_section_is_kept(
             r"v\.yaml:4: vectorStore\.embedding\.model is a mapping",
         ),
         ("vectorStore:\n  defaultProvider: [a]\n", r"v\.yaml:2: vectorStore\.defaultProvider"),
-        ("a: 1\nenv: [X]\n", r"v\.yaml:2: env is a list"),
-        ("env:\n  VECTOR_STORE_EMBEDDING_MODEL: [a]\n", r"v\.yaml:2: env\.VECTOR_STORE"),
         ("a: 1\nb: .inf\n", r"v\.yaml:2:4: '\.inf' is inf, which Helm cannot load"),
         ("a: !!int x\n", r"v\.yaml:1:4: 'x' is not a valid tag:yaml.org,2002:int"),
         ("a: !custom x\n", r"v\.yaml:1:4: invalid YAML: could not determine a constructor"),
@@ -667,9 +887,10 @@ def test_every_line_outside_the_section_is_kept(
         ),
         ('vectorStore:\n  defaultProvider: "a\\0b"\n', r"v\.yaml:2: .* NUL character"),
         ("base: &b {vectorStore: {}}\n<<: *b\n", r"v\.yaml:1: 'vectorStore' comes in through"),
+        ("base: &b {vectorStores: {}}\n<<: *b\n", r"v\.yaml:1: 'vectorStores' comes in through"),
         (
-            "runConfig: {}\n\nvectorStore:\n  defaultProvider: milvus\n",
-            r"v\.yaml:1: the values have both 'runConfig' and 'vectorStore' \(line 3\)",
+            "a: 1\nvectorStore:\n  defaultProvider: milvus\nvectorStores: {}\n",
+            r"v\.yaml:4: the values have both 'vectorStores' and 'vectorStore' \(line 2\)",
         ),
         ("a: 1\n\x01\n", r"v\.yaml:2"),
         (
@@ -682,3 +903,17 @@ def test_bad_input_names_file_and_line(text: str, where: str) -> None:
     with pytest.raises(InputError) as caught:
         values.convert(text, "v.yaml", PROFILE)
     assert re.match(where, str(caught.value)), str(caught.value)
+
+
+def test_values_with_both_layouts_of_the_seed_chart_are_refused() -> None:
+    text = "runConfig: {}\n\nvectorStore:\n  defaultProvider: milvus\n"
+    with pytest.raises(InputError, match=r"^v\.yaml:1: the values have both 'runConfig' and "):
+        values.convert(text, "v.yaml", PROFILES["runconfig"])
+
+
+@pytest.mark.parametrize("env", ["env: [X]\n", "env:\n  VECTOR_STORE_EMBEDDING_MODEL: [a]\n"])
+def test_an_env_map_of_any_shape_is_kept_as_the_old_chart_ignored_it(env: str) -> None:
+    old = "vectorStore:\n  defaultProvider: milvus\n" + env
+    result = values.convert(old, "v.yaml", PROFILE)
+    assert result.text.endswith(env)
+    assert result.variables["VECTOR_STORE_DEFAULT_PROVIDER"] == "milvus"

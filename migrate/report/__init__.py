@@ -24,6 +24,7 @@ from migrate.engine import overlay
 from migrate.errors import InputError
 from migrate.findings import CATALOGUE, at_least
 from migrate.model import Finding, Plan, Severity, Status, owner_release
+from migrate.profile import Profile
 
 API_VERSION = "migrate/v1"
 KIND = "MigrationReport"
@@ -98,10 +99,7 @@ def build(
     documents: int,
     options: Options,
     *,
-    template_source: str,
-    chart_source: str,
-    chart_defaults: Mapping[str, Any],
-    target: Mapping[str, Any] | None = None,
+    profile: Profile,
     files: Mapping[int, Sequence[str]] | None = None,
     contexts: Sequence[str] | None = None,
     scan: Sequence[Mapping[str, Any]] | None = None,
@@ -115,6 +113,8 @@ def build(
     the faults met (each with ``namespace`` and a ``finding``).
     """
     tally = _Tally()
+    chart_defaults = profile.chart_defaults
+    target = profile.target
     workloads = [
         _workload(
             outcome.plan,
@@ -150,8 +150,14 @@ def build(
         "tool": {"name": "migrate", "version": __version__},
         "command": options.command,
         "dryRun": options.dry_run,
-        "profile": {"template": template_source, "chart": chart_source},
-        "target": dict(target or {}),
+        "profile": {"template": profile.template_source, "chart": profile.chart_source},
+        "target": {
+            "name": target.name,
+            "description": target.description,
+            "layout": target.layout.name,
+            "source": target.source,
+            "values": list(target.release_values),
+        },
         "options": {
             "preserveBehavior": options.preserve_behavior,
             "adoptChartDefaults": options.adopt_defaults,

@@ -39,7 +39,13 @@ def _count(workload: Mapping[str, Any]) -> str:
 def render(report: Mapping[str, Any]) -> str:
     summary = report["summary"]
     title = "Llama Stack runConfig migration" + (" (dry run)" if report["dryRun"] else "")
-    lines = [f"## {title}", ""]
+    target = report["target"]
+    lines = [
+        f"## {title}",
+        "",
+        f"Target chart: {_code(target['name'])} ({_cell(target['description'])})",
+        "",
+    ]
     findings = summary["findings"]
     lines.append(
         f"{plural(summary['workloads'], 'Llama Stack workload')}: "
@@ -69,6 +75,8 @@ def render(report: Mapping[str, Any]) -> str:
             facts.append(f"container {_code(workload['container'])}")
         if workload["helmRelease"]:
             facts.append(f"Helm release {_code(workload['helmRelease'])}")
+        if workload["verified"] is not None:
+            facts.append("verified with Helm" if workload["verified"] else "**verify failed**")
         lines.append(" · ".join(facts))
         if workload["findings"]:
             lines += ["", "**Findings**", ""]
@@ -89,13 +97,16 @@ def render(report: Mapping[str, Any]) -> str:
                 ],
             )
         if workload["drift"]:
-            adopted = all(d["adopted"] for d in workload["drift"])
-            what = "adopted" if adopted else "pinned to what the pod ran"
-            lines += ["", f"**Chart-default drift** ({what})", ""]
+            lines += ["", "**Chart-default drift**", ""]
             lines += _table(
-                ["Key", "Pod ran", "New chart"],
+                ["Key", "Pod ran", "New chart", "Overlay"],
                 [
-                    [_code(d["path"]), _cell(side(d, "before")), _cell(side(d, "after"))]
+                    [
+                        _code(d["path"]),
+                        _cell(side(d, "before")),
+                        _cell(side(d, "after")),
+                        "adopted" if d["adopted"] else "kept as the pod ran it",
+                    ]
                     for d in workload["drift"]
                 ],
             )

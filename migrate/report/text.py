@@ -14,7 +14,8 @@ from migrate.report import llama_stack, plural
 from migrate.report.values import side
 
 _DRIFT_ADOPTED = "chart-default drift, adopted (--preserve-behavior keeps what the pod ran)"
-_DRIFT_PINNED = "chart-default drift, pinned to what the pod ran (--preserve-behavior)"
+_DRIFT_PINNED = "chart-default drift, kept as the pod ran it (the overlay pins it)"
+_DRIFT_MIXED = "chart-default drift, adopted except where marked (kept)"
 
 
 def _env_rows(workload: Mapping[str, Any]) -> list[list[str]]:
@@ -29,12 +30,22 @@ def _difference_rows(workload: Mapping[str, Any]) -> list[list[str]]:
 
 
 def _drift_rows(workload: Mapping[str, Any]) -> list[list[str]]:
-    return [[d["path"], side(d, "before"), side(d, "after")] for d in workload["drift"]]
+    mixed = _drift_title(workload) == _DRIFT_MIXED
+    return [
+        [
+            d["path"],
+            side(d, "before"),
+            side(d, "after") + ("  (kept)" if mixed and not d["adopted"] else ""),
+        ]
+        for d in workload["drift"]
+    ]
 
 
 def _drift_title(workload: Mapping[str, Any]) -> str:
-    adopted = all(d["adopted"] for d in workload["drift"])
-    return _DRIFT_ADOPTED if adopted else _DRIFT_PINNED
+    adopted = {d["adopted"] for d in workload["drift"]}
+    if adopted == {True}:
+        return _DRIFT_ADOPTED
+    return _DRIFT_PINNED if adopted == {False} else _DRIFT_MIXED
 
 
 def _heading(workload: Mapping[str, Any]) -> str:
@@ -47,6 +58,15 @@ def _facts(workload: Mapping[str, Any]) -> list[tuple[str, str]]:
         facts.append(("container", workload["container"]))
     if workload["helmRelease"]:
         facts.append(("helm release", workload["helmRelease"]))
+    if workload["verified"] is not None:
+        facts.append(
+            (
+                "verified",
+                "yes, Helm's render resolves like the old pod"
+                if workload["verified"]
+                else "no (see verify-mismatch)",
+            )
+        )
     return facts
 
 
@@ -61,7 +81,8 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str], indent: str) ->
 
 def render(report: Mapping[str, Any], *, terminal: bool = False) -> str:
     """The plain layout (``terminal`` is accepted for symmetry; see :func:`print_rich`)."""
-    lines: list[str] = []
+    target = report["target"]
+    lines: list[str] = [f"target: {target['name']} ({target['description']})", ""]
     for workload in llama_stack(report):
         lines.append(_heading(workload))
         lines += [f"  {name}: {value}" for name, value in _facts(workload)]
@@ -116,6 +137,8 @@ def print_rich(report: Mapping[str, Any], stream: IO[str]) -> None:
             grid.add_row(*(escape(cell) for cell in row))
         console.print(grid)
 
+    target = report["target"]
+    console.print(f"[dim]target:[/dim] {escape(target['name'])} ({escape(target['description'])})")
     for workload in llama_stack(report):
         console.rule(escape(_heading(workload)), align="left")
         for name, value in _facts(workload):

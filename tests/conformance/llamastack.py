@@ -25,6 +25,19 @@ with equal types.
 
     batch = stack.placeholders(["${env.A:=x}-y", "plain"], {"A": "1"})
     batch.results[0].matches[0].name == "A"
+
+``resolve_many`` resolves many (run.yaml text, env) pairs in one round trip,
+each exactly as ``resolve`` would; the worker parses a text shared by several
+pairs once. ``submit_many`` sends such a batch and returns at once, so the
+caller can prepare the next batch while the worker resolves this one:
+
+    pending = stack.submit_many([(old_yaml, old_env), (new_yaml, new_env)])
+    ...  # other work; no other request may be answered in between
+    old, new = pending.results()
+
+At most one batch is outstanding: any other request (or the next
+``submit_many``) first reads the answer of the outstanding one, which its
+``results()`` then returns.
 """
 
 from __future__ import annotations
@@ -47,6 +60,7 @@ __all__ = [
     "VENV_ENV_VAR",
     "LlamaStack",
     "LlamaStackError",
+    "PendingResolutions",
     "PlaceholderBatch",
     "PlaceholderMatch",
     "PlaceholderResult",
@@ -129,6 +143,53 @@ class PlaceholderBatch:
     results: tuple[PlaceholderResult, ...]
 
 
+class PendingResolutions:
+    """A batch sent by ``LlamaStack.submit_many``; ``results()`` waits for its answer."""
+
+    def __init__(self, stack: LlamaStack, request_id: int, count: int) -> None:
+        self._stack = stack
+        self.request_id = request_id
+        self.count = count
+        self._answer: dict[str, Any] | None = None
+
+    def results(self) -> list[Resolution]:
+        """One ``Resolution`` per submitted pair, in order (waits for the worker)."""
+        if self._answer is None:
+            self._stack._collect(self)
+        answer = self._answer
+        assert answer is not None
+        if not answer.get("ok"):
+            raise LlamaStackError(
+                f"resolve_batch request failed: {answer.get('error_type')}: {answer.get('error')}"
+            )
+        results = answer.get("results")
+        if not isinstance(results, list) or len(results) != self.count:
+            raise LlamaStackError(f"expected {self.count} results, got: {str(results)[:200]}")
+        return [_resolution(item) for item in results]
+
+
+def _resolution(response: Mapping[str, Any]) -> Resolution:
+    """A worker's answer for one run.yaml (single or batch item) as a ``Resolution``."""
+    if response.get("ok"):
+        error = response.get("validation_error")
+        return Resolution(
+            ok=True,
+            config=response.get("config"),
+            valid=bool(response.get("valid")),
+            validation_error=None if error is None else str(error),
+            error_type=None,
+            error=None,
+        )
+    return Resolution(
+        ok=False,
+        config=None,
+        valid=False,
+        validation_error=None,
+        error_type=str(response.get("error_type")),
+        error=str(response.get("error")),
+    )
+
+
 def default_venv() -> Path:
     """The conformance venv: ``$MIGRATE_CONFORMANCE_VENV`` or ``.venv-conformance``."""
     configured = os.environ.get(VENV_ENV_VAR)
@@ -153,6 +214,7 @@ class LlamaStack:
         self._stderr: IO[bytes] | None = None
         self._buffer = bytearray()
         self._next_id = 0
+        self._pending: PendingResolutions | None = None
 
     def __enter__(self) -> LlamaStack:
         self.start()
@@ -198,6 +260,7 @@ class LlamaStack:
 
     def close(self) -> None:
         """Stop the worker; safe to call more than once."""
+        self._pending = None  # its answer can no longer arrive
         process, self._process = self._process, None
         if process is not None:
             if process.stdin is not None:
@@ -266,8 +329,52 @@ class LlamaStack:
             self._fail(f"{len(results)} results for {len(strings)} strings")
         return PlaceholderBatch(pattern=str(response["pattern"]), results=tuple(results))
 
+    def resolve_many(self, items: Sequence[tuple[str, Mapping[str, str]]]) -> list[Resolution]:
+        """``resolve`` for each (run.yaml text, env) pair, in one round trip."""
+        return self.submit_many(items).results()
+
+    def submit_many(self, items: Sequence[tuple[str, Mapping[str, str]]]) -> PendingResolutions:
+        """Send a batch of (run.yaml text, env) pairs and return without waiting.
+
+        The worker resolves them while the caller goes on; ``results()`` of
+        the returned object waits for the answer.
+        """
+        self._drain()
+        self.start()
+        self._next_id += 1
+        payload = {
+            "id": self._next_id,
+            "kind": "resolve_batch",
+            "items": [{"yaml": text, "env": dict(env)} for text, env in items],
+        }
+        # The worker is idle (every earlier answer has been read), so it reads
+        # the whole line before it writes anything: no pipe can fill both ways.
+        self._send(json.dumps(payload).encode("utf-8") + b"\n")
+        pending = PendingResolutions(self, self._next_id, len(items))
+        self._pending = pending
+        return pending
+
+    def _collect(self, pending: PendingResolutions) -> None:
+        """Read the answer to ``pending`` (the outstanding batch) into it."""
+        if pending is not self._pending:
+            raise LlamaStackError(
+                f"batch {pending.request_id} has no answer: the worker was restarted"
+            )
+        self._pending = None
+        # Resolving takes a few milliseconds an item; allow for a slow machine.
+        response = self._receive(self.timeout + pending.count)
+        if response.get("id") != pending.request_id:
+            self._fail(f"answer {response.get('id')!r} to batch {pending.request_id}")
+        pending._answer = response
+
+    def _drain(self) -> None:
+        """Read the answer of the outstanding batch, if any, before the next request."""
+        if self._pending is not None:
+            self._collect(self._pending)
+
     def _request(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Send one request (an id is added) and return the answer to it."""
+        self._drain()
         self.start()
         self._next_id += 1
         request_id = self._next_id

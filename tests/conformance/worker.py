@@ -34,6 +34,18 @@ A second kind of request runs Llama Stack's placeholder regular expression
   ``"replaced": {"ok": false, "error_type": ..., "error": ..., "var_name": ...}``.
   ``operator`` and ``argument`` are null where the group did not take part.
 
+A third kind resolves many run.yaml texts in one round trip, each exactly as a
+single request would (the same steps, each with its own env):
+
+* Request: ``{"id": n, "kind": "resolve_batch", "items": [{"yaml": "...",
+  "env": {...}}, ...]}``.
+* Response: ``{"id": n, "ok": true, "results": [...]}`` with one object per
+  item, shaped like the answer to a single request (without ``id``).
+
+A batch parses each distinct text once (``yaml.safe_load``, the slow part)
+and resolves a deep copy of the parsed document for every item that uses
+it, so a run.yaml shared by many items costs one parse.
+
 The resolved configuration travels as JSON. NaN and infinities are written
 as JSON's common extension (``NaN``, ``Infinity``), so int, float, bool and
 null stay apart. Values JSON cannot carry are tagged objects
@@ -118,6 +130,39 @@ class Resolver:
             "validation_error": validation_error,
         }
 
+    def resolve_batch(self, items: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
+        """Answer one resolve_batch request (without its id): one answer per item."""
+        parsed: dict[str, tuple[bool, Any]] = {}
+        results = []
+        for text, env in items:
+            if text not in parsed:
+                try:
+                    parsed[text] = (True, self._yaml.safe_load(text))
+                except self._yaml.YAMLError as exc:
+                    parsed[text] = (False, failure("YAMLError", exc))
+            loaded, contents = parsed[text]
+            if not loaded:
+                results.append(contents)
+                continue
+            try:
+                results.append(self._resolve_loaded(copy.deepcopy(contents), env))
+            except Exception as exc:  # one item's failure never ends the batch
+                results.append(failure(type(exc).__name__, exc))
+        return {"ok": True, "results": results}
+
+    def _resolve_loaded(self, contents: Any, env: dict[str, str]) -> dict[str, Any]:
+        """``resolve`` after ``yaml.safe_load``: the same steps on a loaded document."""
+        os.environ.clear()
+        os.environ.update(env)
+        config = self._replace_env_vars(contents)
+        valid, validation_error = self._validate(contents, config)
+        return {
+            "ok": True,
+            "config": encode(config),
+            "valid": valid,
+            "validation_error": validation_error,
+        }
+
     def placeholders(self, strings: list[str], env: dict[str, str]) -> dict[str, Any]:
         """Answer one placeholders request (without its id)."""
         pattern = placeholder_pattern(self._replace_env_vars)
@@ -182,6 +227,27 @@ def parse_placeholders_request(request: dict[str, Any]) -> tuple[list[str], dict
     return strings, env
 
 
+def parse_batch_request(request: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """Return the (yaml text, env) items of a resolve_batch request, or raise ValueError."""
+    items = request.get("items")
+    if not isinstance(items, list):
+        raise ValueError("'items' must be a list")
+    parsed = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ValueError("each item must be an object")
+        text = item.get("yaml")
+        env = item.get("env", {})
+        if not isinstance(text, str):
+            raise ValueError("'yaml' must be a string")
+        if not isinstance(env, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+        ):
+            raise ValueError("'env' must be an object of strings")
+        parsed.append((text, env))
+    return parsed
+
+
 def parse_request(line: bytes) -> tuple[Any, str, dict[str, str]]:
     """Return id, yaml text and env of a request line, or raise ValueError."""
     request = json.loads(line)
@@ -211,6 +277,16 @@ def answer(resolver: Resolver, line: bytes) -> dict[str, Any]:
             return {"id": request.get("id"), **failure("BadRequest", exc)}
         try:
             response = resolver.placeholders(strings, env)
+        except Exception as exc:  # one request's failure never ends the worker
+            response = failure(type(exc).__name__, exc)
+        return {"id": request.get("id"), **response}
+    if isinstance(request, dict) and request.get("kind") == "resolve_batch":
+        try:
+            items = parse_batch_request(request)
+        except ValueError as exc:
+            return {"id": request.get("id"), **failure("BadRequest", exc)}
+        try:
+            response = resolver.resolve_batch(items)
         except Exception as exc:  # one request's failure never ends the worker
             response = failure(type(exc).__name__, exc)
         return {"id": request.get("id"), **response}

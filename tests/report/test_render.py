@@ -37,9 +37,7 @@ def seed_report(**options: Any) -> dict[str, Any]:
         result.outcomes,
         result.documents,
         report.Options(**options),
-        template_source=chosen.template_source,
-        chart_source=chosen.chart_source,
-        chart_defaults=chosen.chart_defaults,
+        profile=chosen,
     )
 
 

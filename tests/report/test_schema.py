@@ -86,9 +86,7 @@ def test_reports_of_every_finding_fixture_validate() -> None:
             result.outcomes,
             result.documents,
             report.Options(dry_run=True),
-            template_source=chosen.template_source,
-            chart_source=chosen.chart_source,
-            chart_defaults=chosen.chart_defaults,
+            profile=chosen,
         )
         VALIDATOR.validate(json.loads(json.dumps(data)))
         checked += 1
