@@ -30,7 +30,7 @@ from migrate.engine.placeholders import placeholders
 from migrate.errors import InputError
 from migrate.findings import finding
 from migrate.kube import env as kube_env
-from migrate.model import Finding, Plan
+from migrate.model import Finding, Plan, owner_release
 from migrate.profile import Profile, looks_like_credential
 
 EXTRA = "llama-stack-migrate[helm]"
@@ -77,6 +77,8 @@ def check(plan: Plan, profile: Profile, overlay_text: str) -> Plan:
     """``plan`` with the outcome of verifying ``overlay_text`` against the target chart."""
     if profile.target.chart is None or plan.environment is None:
         return plan
+    if _owner(plan) is None:
+        return plan  # no Helm release manages it: its route is the patched manifest
     rendered = render(plan, profile, overlay_text)
     if rendered.problem is not None:
         return _failed(plan, [finding("verify-mismatch", rendered.problem)])
@@ -141,11 +143,13 @@ def _merge_user_values(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dic
     return merged
 
 
-def _release_name(plan: Plan) -> str:
-    from migrate.model import owner_release
-
+def _owner(plan: Plan) -> tuple[str, str] | None:
     metadata = plan.document.data.get("metadata")
-    owner = owner_release(metadata) if isinstance(metadata, Mapping) else None
+    return owner_release(metadata) if isinstance(metadata, Mapping) else None
+
+
+def _release_name(plan: Plan) -> str:
+    owner = _owner(plan)
     return owner[0] if owner else plan.name
 
 

@@ -251,7 +251,7 @@ def _workload(
         "findings": shown,
     }
     if options.verify and plan.status is Status.NEEDS_MIGRATION:
-        record["verified"] = bool(plan.verified)
+        record["verified"] = plan.verified  # None: no Helm release manages it
     if plan.status is Status.NEEDS_MIGRATION:
         from migrate.report.diff import changes
 

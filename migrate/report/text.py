@@ -52,12 +52,14 @@ def _heading(workload: Mapping[str, Any]) -> str:
     return f"{workload['kind']} {workload['namespace']}/{workload['name']}: {workload['status']}"
 
 
-def _facts(workload: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _facts(workload: Mapping[str, Any], verify: bool = False) -> list[tuple[str, str]]:
     facts = [("source", workload["source"])]
     if workload["container"]:
         facts.append(("container", workload["container"]))
     if workload["helmRelease"]:
         facts.append(("helm release", workload["helmRelease"]))
+    if verify and workload["verified"] is None and workload["status"] == "needs migration":
+        facts.append(("verified", "not asked: no Helm release manages it"))
     if workload["verified"] is not None:
         facts.append(
             (
@@ -85,7 +87,9 @@ def render(report: Mapping[str, Any], *, terminal: bool = False) -> str:
     lines: list[str] = [f"target: {target['name']} ({target['description']})", ""]
     for workload in llama_stack(report):
         lines.append(_heading(workload))
-        lines += [f"  {name}: {value}" for name, value in _facts(workload)]
+        lines += [
+            f"  {name}: {value}" for name, value in _facts(workload, report["options"]["verify"])
+        ]
         if workload["variables"]:
             lines.append("  env:")
             header = ["VARIABLE", "SOURCE", "CLASSIFICATION", "RUNCONFIG KEYS"]
@@ -141,7 +145,7 @@ def print_rich(report: Mapping[str, Any], stream: IO[str]) -> None:
     console.print(f"[dim]target:[/dim] {escape(target['name'])} ({escape(target['description'])})")
     for workload in llama_stack(report):
         console.rule(escape(_heading(workload)), align="left")
-        for name, value in _facts(workload):
+        for name, value in _facts(workload, report["options"]["verify"]):
             console.print(f"[dim]{name}:[/dim] {escape(value)}")
         if workload["variables"]:
             header = ["variable", "source", "classification", "runConfig keys"]
