@@ -118,6 +118,15 @@ VerifyOption = Annotated[
         "like the old pod.",
     ),
 ]
+AssumeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--assume",
+        metavar="NAME=VALUE",
+        help="Take NAME's value as VALUE where it is not known offline (a Secret, a "
+        "ConfigMap not given, an unset HOME), so it can be baked. Repeatable.",
+    ),
+]
 AdoptOption = Annotated[
     bool,
     typer.Option(
@@ -220,6 +229,7 @@ def convert(
     verify: VerifyOption = False,
     migrate_var: MigrateVarOption = None,
     allow_credentials: AllowCredentialsOption = False,
+    assume: AssumeOption = None,
     preserve_behavior: PreserveOption = False,
     adopt_defaults: AdoptOption = False,
     ignore: IgnoreOption = None,
@@ -230,6 +240,7 @@ def convert(
     _choice(output, _report_formats(), "--output")
     _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
     _check_policy(preserve_behavior, adopt_defaults, verify, chart)
+    assumptions = _assumptions(assume, allow_credentials)
     try:
         with _collect_less():
             from migrate import output as writer
@@ -254,6 +265,7 @@ def convert(
                 preserve_behavior=preserve_behavior,
                 adopt_defaults=adopt_defaults,
                 verify=verify,
+                assume=assumptions,
                 problems=problems,
             )
             artifacts = [a for o in result.outcomes for a in o.artifacts]
@@ -337,6 +349,28 @@ def _report(
         values=target.release_values,
     )
     return report.build(outcomes, documents, options, profile=chosen, **extra)
+
+
+def _assumptions(pairs: list[str] | None, allow_credentials: bool) -> dict[str, str]:
+    """``--assume NAME=VALUE`` pairs; a credential-like name needs --allow-credentials."""
+    from migrate.kube.env import is_valid_name
+    from migrate.profile import looks_like_credential
+
+    found: dict[str, str] = {}
+    for pair in pairs or ():
+        name, sign, value = pair.partition("=")
+        if not sign or not is_valid_name(name):
+            raise typer.BadParameter(
+                f"{pair!r} is not NAME=VALUE with a valid env var name", param_hint="--assume"
+            )
+        if looks_like_credential(name) and not allow_credentials:
+            raise typer.BadParameter(
+                f"{name} looks like a credential, and an assumed value is baked into a "
+                "ConfigMap, which is not secret; pass --allow-credentials to do it anyway",
+                param_hint="--assume",
+            )
+        found[name] = value
+    return found
 
 
 def _check_policy(
@@ -501,6 +535,7 @@ def scan(
     verify: VerifyOption = False,
     migrate_var: MigrateVarOption = None,
     allow_credentials: AllowCredentialsOption = False,
+    assume: AssumeOption = None,
     preserve_behavior: PreserveOption = False,
     adopt_defaults: AdoptOption = False,
     ignore: IgnoreOption = None,
@@ -511,6 +546,7 @@ def scan(
     _choice(output, _report_formats(), "--output")
     _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
     _check_policy(preserve_behavior, adopt_defaults, verify, chart)
+    assumptions = _assumptions(assume, allow_credentials)
     if all_namespaces and namespace:
         raise typer.BadParameter("use -A or -n, not both", param_hint="--all-namespaces")
     try:
@@ -540,6 +576,7 @@ def scan(
                     preserve_behavior=preserve_behavior,
                     adopt_defaults=adopt_defaults,
                     verify=verify,
+                    assume=assumptions,
                     helm_values=helm_values,
                     on_page=on_page,
                 )

@@ -53,6 +53,7 @@ class Policy:
     preserve_behavior: bool = False  # keep what the pod ran at every changed default
     adopt_defaults: bool = False  # adopt every changed default, hazards included
     verify: bool = False  # render the target chart with Helm and compare
+    assume: Mapping[str, str] = field(default_factory=dict)  # --assume NAME=VALUE
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def convert(
     preserve_behavior: bool = False,
     adopt_defaults: bool = False,
     verify: bool = False,
+    assume: Mapping[str, str] | None = None,
     complete: Collection[str] = (),
     problems: list[str] | None = None,
 ) -> Result:
@@ -143,6 +145,7 @@ def convert(
                 config_maps.get(namespace, {}),
                 preserve_behavior=preserve_behavior,
                 adopt_defaults=adopt_defaults,
+                assume=assume,
             )
             outcome = _render(workload_plan, profile)
             if verify and outcome.artifacts:

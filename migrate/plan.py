@@ -50,8 +50,10 @@ def plan(
     *,
     preserve_behavior: bool = False,
     adopt_defaults: bool = False,
+    assume: Mapping[str, str] | None = None,
 ) -> Plan:
-    """Decide everything for one Deployment or StatefulSet."""
+    """Decide everything for one Deployment or StatefulSet; ``assume`` gives values for
+    variables not known offline (``--assume``)."""
     namespace = document.namespace or "default"
     pod = overlay.get_exact(document.data, _POD_SPEC)
     containers = pod.get("containers") if isinstance(pod, Mapping) else None
@@ -71,6 +73,8 @@ def plan(
     environment = kube_env.resolve(
         container, config_maps, enable_service_links=pod.get("enableServiceLinks") is not False
     )
+    if assume:
+        environment = environment.assuming(assume)
 
     state = _existing_layout(pod, container, environment, profile)
     if state == "migrated":
@@ -177,21 +181,20 @@ def plan(
             )
         env_key = profile.target.env_values_key
         if var.state is kube_env.State.UNSET:
-            pass
-        elif env_key is None:
-            if not helm_managed:
-                continue
-            findings.append(
-                finding(
-                    "env-not-carried",
-                    f"{fate.name} must stay an env var ({fate.reason or var.source}), and "
-                    f"the target chart ({profile.target.name}) has no values key for extra "
-                    "env vars: after `helm upgrade` the pod would lack it. Give the pod a "
-                    f"value that can be baked (set {fate.name} with a plain env value), use a "
-                    "chart that passes extra env vars, or apply the patched manifest and "
-                    "ConfigMap instead, which keep it",
+            continue
+        if env_key is None:
+            if helm_managed:
+                findings.append(
+                    finding(
+                        "env-not-carried",
+                        f"{fate.name} must stay an env var ({fate.reason or var.source}), and "
+                        f"the target chart ({profile.target.name}) has no values key for extra "
+                        "env vars: after `helm upgrade` the pod would lack it. Bake a known "
+                        f"value with --assume {fate.name}=VALUE, use a chart that passes extra "
+                        "env vars (--chart), or apply the patched manifest and ConfigMap "
+                        "instead, which keep it",
+                    )
                 )
-            )
         elif var.state is kube_env.State.KNOWN and var.source in _PLAIN_SOURCES and var.value:
             env_values[fate.name] = str(var.value)
         else:
@@ -225,7 +228,6 @@ def plan(
             {"name": profile.volume_name, "configMap": {"name": configmap}},
         ),
     ]
-    pinned = resolution.pinned
     drift = tuple(
         Drift(path=path, before=before, after=after, adopted=True)
         for path, before, after in _differences(evaluation.tree, desired)
@@ -257,7 +259,7 @@ def plan(
         container=name,
         variables=tuple(variables),
         overlay=values,
-        overlay_sources=_sources(desired, evaluation.provenance, refused, pinned, profile),
+        overlay_sources=_sources(desired, evaluation.provenance, refused, resolution.pinned),
         env_values=env_values,
         run_config=desired,
         configmap=configmap,
@@ -385,7 +387,6 @@ def _sources(
     provenance: Mapping[Path, frozenset[str]],
     refused: Mapping[str, str],
     pinned: tuple[tuple[Path, str], ...] = (),
-    profile: Profile | None = None,
 ) -> dict[Path, str]:
     """For each changed key, the env vars it came from (the overlay's comments); for a key
     kept against a chart default, why."""
@@ -604,6 +605,8 @@ def _classify(
                 )
             elif bake[name] is None:
                 reason = "unset: the template's default is baked"
+            elif var.reason == kube_env.ASSUMED:
+                reason = kube_env.ASSUMED
             plans.append(
                 VariablePlan(
                     name, var.source, Classification.MIGRATED, keys, name in removed_names, reason

@@ -65,6 +65,7 @@ def scan(
     preserve_behavior: bool = False,
     adopt_defaults: bool = False,
     verify: bool = False,
+    assume: Mapping[str, str] | None = None,
     helm_values: bool = False,
     page_size: int = cluster.PAGE_SIZE,
     on_page: Callable[[str], None] | None = None,
@@ -84,7 +85,7 @@ def scan(
                 wanted,
                 profile,
                 selector,
-                pipeline.Policy(preserve_behavior, adopt_defaults, verify),
+                pipeline.Policy(preserve_behavior, adopt_defaults, verify, dict(assume or {})),
                 helm_values,
                 page_size,
             )
@@ -131,6 +132,7 @@ def _scan_context(
         preserve_behavior=policy.preserve_behavior,
         adopt_defaults=policy.adopt_defaults,
         verify=policy.verify,
+        assume=policy.assume,
         complete=complete,
     )
     if helm_values:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -117,6 +117,27 @@ class ContainerEnv:
         """
         return _effective(name, self.vars.get(name), self._opaque, self.enable_service_links)
 
+    def assuming(self, values: Mapping[str, str]) -> ContainerEnv:
+        """This env with ``values`` taken as known where a variable's value is not known
+        offline (``--assume``). HOME may be assumed when unset too: the runtime then sets
+        it from the image's /etc/passwd, which cannot be read offline."""
+        changed = dict(self.vars)
+        for name, value in values.items():
+            var = self.get(name)
+            open_home = name == "HOME" and (var.state is State.UNSET or var.value == "")
+            if var.state is not State.UNKNOWN and not open_home:
+                continue
+            changed[name] = EnvVar(
+                name,
+                State.KNOWN,
+                value,
+                var.source,
+                var.env_index,
+                ASSUMED,
+                var.references,
+            )
+        return replace(self, vars=MappingProxyType(changed))
+
     def known_values(self) -> dict[str, str]:
         """Name → value for every variable whose value is known."""
         return {
@@ -135,6 +156,9 @@ class ContainerEnv:
 
 
 ConfigMaps = Mapping[str, Mapping[str, str] | None]
+
+# The reason of a variable whose value the user gave (--assume), not the pod.
+ASSUMED = "its value is assumed with --assume, not read from the pod"
 
 # Sources, as reported in EnvVar.source.
 SOURCE_VALUE = "value"
