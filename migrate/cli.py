@@ -334,7 +334,6 @@ def _report(
     """The report of a convert or scan run, as data."""
     from migrate import report
 
-    target = chosen.target
     options = report.Options(
         command=command,
         dry_run=dry_run,
@@ -345,8 +344,6 @@ def _report(
         rules=tuple(rules),
         output_dir=str(output_dir),
         chart=str(chart) if chart is not None else None,
-        target=target.name,
-        values=target.release_values,
     )
     return report.build(outcomes, documents, options, profile=chosen, **extra)
 

@@ -213,7 +213,8 @@ async def test_two_contexts_are_scanned_and_grouped(tmp_path: Path) -> None:
     )
     eu = yaml.safe_load(written["eu/ai/llama-stack/values-overlay.yaml"])
     us = yaml.safe_load(written["us/ai/llama-stack/values-overlay.yaml"])
-    assert eu["runConfig"]["vector_stores"]["default_provider_id"] == "milvus"
+    # The default target is the newest (modular) chart: its own keys, no runConfig.
+    assert eu == {"vectorStores": {"default_provider_id": "milvus"}}
     assert us == {}
 
 
@@ -269,7 +270,9 @@ async def test_helm_values_come_from_the_last_deployed_revision(tmp_path: Path) 
     written = files([result])
     values = yaml.safe_load(written["main/research/llama-stack/helm-values.yaml"])
     assert "vectorStore" not in values and values["vllm"] == SEED_VALUES["vllm"]
-    assert values["runConfig"]["vector_stores"]["default_provider_id"] == "milvus"
+    # The default target is the newest (modular) chart: its own keys, no runConfig.
+    assert values["vectorStores"]["default_provider_id"] == "milvus" and "runConfig" not in values
+    assert values["registeredResources"]["models"][0]["metadata"] == {"embedding_dimension": 4096}
     assert "replicaCount" not in values  # nothing of the failed revision
     # A credential of the release's values stays in the release (reuse-values keeps it).
     assert values["env"] == {"LOG_LEVEL": "info"}
@@ -287,6 +290,24 @@ async def test_helm_values_come_from_the_last_deployed_revision(tmp_path: Path) 
     )
     for output in report.FORMATS:
         assert "SENTINEL" not in report.render(data, output), output
+
+
+@pytest.mark.asyncio
+async def test_helm_values_for_the_runconfig_target_keep_the_runconfig_key(tmp_path: Path) -> None:
+    chosen = profile.load(target="runconfig")
+    async with running(tmp_path=tmp_path) as c:
+        c.seed("main", release_objects([(1, "deployed", SEED_VALUES)]))
+        (result,) = await in_thread(
+            lambda: scan.scan(c.kubeconfig, [], chosen, namespaces=["research"], helm_values=True)
+        )
+        only_get(c)
+    written = files([result])
+    values = yaml.safe_load(written["main/research/llama-stack/helm-values.yaml"])
+    overlay = yaml.safe_load(written["main/research/llama-stack/values-overlay.yaml"])
+    for converted in (values, overlay):
+        assert converted["runConfig"]["vector_stores"]["default_provider_id"] == "milvus"
+        assert not {"vectorStores", "registeredResources", "providers"} & converted.keys()
+    assert "vectorStore" not in values and values["vllm"] == SEED_VALUES["vllm"]
 
 
 @pytest.mark.asyncio
@@ -331,13 +352,17 @@ async def test_command_line_report_and_exit_codes(tmp_path: Path) -> None:
         cluster.forbid(c.emulators["main"], "apps/v1/statefulsets", "search")
         code, out, err = await cli(
             "scan", "--kubeconfig", str(c.kubeconfig), "-n", "research", "-n", "search",
-            "--dry-run", "-o", "json", "--ignore", "chart-default-hazard",
+            "--dry-run", "-o", "json",
         )  # fmt: skip
         only_get(c)
         assert code == 0, err
         report = json.loads(out)
         jsonschema.Draft202012Validator(SCHEMA).validate(report)
         assert report["command"] == "scan"
+        assert report["target"]["name"] == "modular" and report["target"]["layout"] == "modular"
+        assert report["options"]["adoptChartDefaults"] is False
+        assert report["options"]["verify"] is False
+        assert all(w["verified"] is None for w in report["workloads"])  # no --verify
         assert report["scan"][0]["context"] == "main"
         assert [f["namespace"] for f in report["scan"][0]["faults"]] == ["search"]
         assert {w["context"] for w in report["workloads"]} == {"main"}
@@ -345,8 +370,26 @@ async def test_command_line_report_and_exit_codes(tmp_path: Path) -> None:
         assert nexts["llama-stack"] == (
             "helm upgrade --install llama-stack <chart> -n research --kube-context main "
             "--reset-then-reuse-values -f migrated/main/research/llama-stack/values-overlay.yaml"
+            "  # target: modular"
         )
         assert "dry run: nothing written" in err
+
+        # Adopting the seed chart's breaking default is an error: no command is handed
+        # out for it, unless the finding is ignored.
+        adopt = ("--dry-run", "-o", "json", "--target", "runconfig", "--adopt-chart-defaults")
+        for ignore, expected_code in (((), 1), (("--ignore", "chart-default-hazard"), 0)):
+            code, out, err = await cli(
+                "scan", "--kubeconfig", str(c.kubeconfig), "-n", "research", *adopt, *ignore
+            )  # fmt: skip
+            assert code == expected_code, err
+            seed = next(w for w in json.loads(out)["workloads"] if w["name"] == "llama-stack")
+            hazard = [f["severity"] for f in seed["findings"] if f["id"] == "chart-default-hazard"]
+            if ignore:
+                assert hazard == [] and seed["next"].endswith(
+                    "values-overlay.yaml  # target: runconfig"
+                )
+            else:
+                assert hazard == ["error"] and seed["next"] is None
 
         out_dir = tmp_path / "out"
         code, _, err = await cli(

@@ -16,7 +16,7 @@ import fnmatch
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrate import __version__
@@ -84,8 +84,8 @@ class Options:
     output_dir: str = "migrated"
     chart: str | None = None  # the --chart PATH, for the helm command line
     adopt_defaults: bool = False
-    target: str = ""  # the target chart's name
-    values: tuple[str, ...] = ()  # the --values files, for the helm command line
+    target: str = ""  # the target chart's name (set by build from the profile)
+    values: tuple[str, ...] = ()  # the --values files (set by build from the profile)
     verify: bool = False
 
 
@@ -115,6 +115,8 @@ def build(
     tally = _Tally()
     chart_defaults = profile.chart_defaults
     target = profile.target
+    # The target and the release values files come from the profile, for the helm command.
+    options = replace(options, target=target.name, values=target.release_values)
     workloads = [
         _workload(
             outcome.plan,

@@ -33,12 +33,18 @@ def _coloured(out: str) -> bool:
 def seed_report(**options: Any) -> dict[str, Any]:
     chosen = profile.load()
     result = pipeline.convert(pipeline.load([str(SEED)], False), chosen)
+    options.setdefault("target", chosen.target.name)  # as the command line passes it
     return report.build(
         result.outcomes,
         result.documents,
         report.Options(**options),
         profile=chosen,
     )
+
+
+def target_line() -> str:
+    """The text report's first line: the default target, the newest (modular) chart."""
+    return f"target: modular ({profile.load().target.description})\n"
 
 
 def test_rich_tables_on_a_terminal_carry_the_plain_cells(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,10 +54,16 @@ def test_rich_tables_on_a_terminal_carry_the_plain_cells(monkeypatch: pytest.Mon
     text.print_rich(seed_report(), stream)
     out = stream.getvalue()
     assert "\x1b[" in out and _coloured(out)  # colour on a terminal
-    plain = text.render(seed_report())
+    data = seed_report()
+    plain = text.render(data)
     for cell in ("VECTOR_STORE_DEFAULT_PROVIDER", "vector_stores.default_provider_id", "milvus"):
         assert cell in plain and cell in out
-    assert "chart-default-hazard" in out
+    shown = [f["id"] for w in data["workloads"] for f in w["findings"]]
+    assert "silent-revert" in shown
+    for found in shown:
+        assert found in plain and found in out
+    assert f"({profile.load().target.description})" in out  # the target line
+    assert "values-overlay.yaml  # target: modular" in out  # next names the target
 
 
 def test_no_color_is_honoured_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,7 +87,9 @@ def test_piped_text_output_has_no_escape_codes() -> None:
         timeout=60,
     )
     assert "\x1b" not in run.stdout + run.stderr
-    assert run.stdout.startswith("Deployment research/llama-stack: needs migration\n")
+    assert run.stdout.startswith(
+        target_line() + "\nDeployment research/llama-stack: needs migration\n"
+    )
 
 
 def test_markdown_escapes_pipes_and_keeps_one_row_per_line() -> None:
@@ -103,7 +117,7 @@ def test_values_that_read_as_other_types_are_quoted_in_text() -> None:
 
 def test_dry_run_says_would_write_and_a_real_run_says_wrote() -> None:
     dry = text.render({**seed_report(dry_run=True), "workloads": []})
-    assert dry == "no Llama Stack workloads found\n"
+    assert dry == target_line() + "\nno Llama Stack workloads found\n"
     data = seed_report(dry_run=True)
     data["workloads"][0]["files"] = ["out/x.yaml"]
     assert "  would write: out/x.yaml\n" in text.render(data)
@@ -116,11 +130,12 @@ def test_report_file_format_follows_its_suffix_and_stdout_stays_empty(tmp_path: 
         (".json", "{"),
         (".md", "## "),
         (".yaml", "apiVersion:"),
-        (".txt", "D"),
+        (".txt", target_line() + "\nDeployment "),
     ):
         target = tmp_path / f"report{suffix}"
         run = migrate("convert", "-f", str(SEED), "--dry-run", "--report", str(target))
-        assert run.returncode == 1, run.stderr  # the seed's chart-default-hazard
+        # The seed raises warnings only: the modular target keeps no breaking default.
+        assert run.returncode == 0, run.stderr
         assert run.stdout == ""
         assert target.read_text().startswith(opening), suffix
 
@@ -151,5 +166,5 @@ def test_an_existing_report_file_needs_force_and_stops_the_run_first(tmp_path: P
     assert run.returncode == 2 and f"would overwrite {target}" in run.stderr
     assert target.read_text() == "keep\n" and not out.exists()
     forced = migrate("convert", "-f", str(SEED), "-d", str(out), "--report", str(target), "--force")
-    assert forced.returncode == 1, forced.stderr  # the seed's chart-default-hazard
+    assert forced.returncode == 0, forced.stderr  # the seed raises warnings only
     assert target.read_text().startswith("{") and out.is_dir()

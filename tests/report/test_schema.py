@@ -90,4 +90,6 @@ def test_reports_of_every_finding_fixture_validate() -> None:
         )
         VALIDATOR.validate(json.loads(json.dumps(data)))
         checked += 1
-    assert checked >= 2 * len(CATALOGUE) - 2
+    # Every ID with a fixture pair: both files of it are manifests that were checked.
+    pairs = [i for i in CATALOGUE if (ROOT / "fixtures" / "findings" / i / "raises.yaml").exists()]
+    assert checked >= 2 * len(pairs)
