@@ -259,7 +259,7 @@ def plan(
         container=name,
         variables=tuple(variables),
         overlay=values,
-        overlay_sources=_sources(desired, evaluation.provenance, refused, resolution.pinned),
+        overlay_sources=_sources(desired, evaluation.provenance, refused, resolution.notes()),
         env_values=env_values,
         run_config=desired,
         configmap=configmap,
@@ -281,9 +281,14 @@ class Resolution:
     refused: dict[str, str]  # variable → why it stays an env var
     # chart-default changes not adopted: (path, what the pod ran, the chart's default)
     kept_drift: tuple[tuple[Path, Any, Any], ...] = ()
-    # the keys pinned to what the pod ran because a chart default would break it, with
-    # the hazard's key
+    # the keys kept as the pod ran them against a chart default, with the reason an
+    # overlay comment gives
     pinned: tuple[tuple[Path, str], ...] = ()
+
+    def notes(self) -> dict[Path, str]:
+        """The overlay's comment for each kept key, on the list that carries it (Helm
+        replaces lists whole)."""
+        return {_list_owner(path): why for path, why in self.pinned}
 
 
 def resolve(
@@ -317,6 +322,7 @@ def resolve(
         if preserve_behavior:
             desired = evaluation.tree
             kept = _differences(evaluation.tree, adopting)
+            pinned = [(path, "kept as the pod ran it (--preserve-behavior)") for path, _, _ in kept]
             conflicts = []
         else:
             desired = adopting
@@ -325,7 +331,13 @@ def resolve(
                     if hazard.key in path:
                         desired = overlay.set_exact(desired, path, before)
                         kept.append((path, before, after))
-                        pinned.append((path, hazard.key))
+                        pinned.append(
+                            (
+                                path,
+                                f"kept as the pod ran it: the chart's default {hazard.key} "
+                                "breaks this pod (chart-default-hazard)",
+                            )
+                        )
         values = overlay.helm_diff(defaults, desired)
         unfit = _unfit_for_helm(values, desired, evaluation.provenance)
         if not unfit:
@@ -386,17 +398,12 @@ def _sources(
     desired: Any,
     provenance: Mapping[Path, frozenset[str]],
     refused: Mapping[str, str],
-    pinned: tuple[tuple[Path, str], ...] = (),
+    notes: Mapping[Path, str] | None = None,
 ) -> dict[Path, str]:
     """For each changed key, the env vars it came from (the overlay's comments); for a key
     kept against a chart default, why."""
     sources = {path: ", ".join(sorted(names)) for path, names in provenance.items()}
-    for path, key in pinned:
-        # Helm replaces lists whole: the comment goes on the list that carries the key.
-        sources[_list_owner(path)] = (
-            f"kept as the pod ran it: the chart's default {key} breaks this pod "
-            "(chart-default-hazard)"
-        )
+    sources.update(notes or {})
     for path, text in evaluate.strings(desired) if refused else ():
         if "${" not in text:
             continue

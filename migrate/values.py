@@ -671,12 +671,7 @@ def _notes(
         path: ", ".join(sorted({origin(name) for name in names}))
         for path, names in resolution.evaluation.provenance.items()
     }
-    for path, key in resolution.pinned:
-        # Helm replaces lists whole: the comment goes on the list that carries the key.
-        notes[_list_owner(path)] = (
-            f"kept as the pod ran it: the chart's default {key} breaks this pod "
-            "(chart-default-hazard)"
-        )
+    notes.update(resolution.notes())
     for path, text in evaluate.strings(resolution.desired):
         still = sorted({p.name for p in placeholders(text) if p.name in kept})
         if still:
@@ -689,14 +684,6 @@ def _notes(
         if where is not None:
             placed[where] = note
     return placed
-
-
-def _list_owner(path: Path) -> Path:
-    """The path of the outermost list on ``path`` (what an overlay must carry whole)."""
-    for index, part in enumerate(path):
-        if isinstance(part, int):
-            return path[:index]
-    return path
 
 
 def _commented(data: Any, path: Path, notes: Mapping[Path, str], used: set[str]) -> Any:

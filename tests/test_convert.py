@@ -21,29 +21,38 @@ MANIFESTS = ROOT / "fixtures" / "manifests"
 DEMO = MANIFESTS / "demo"
 
 # The customisation example of the chart's configuration summary (Milvus, vLLM-served
-# e5-mistral-7b-instruct, 4096 dimensions), as data.
-SEED_OVERLAY: dict[str, Any] = {
-    "runConfig": {
-        "vector_stores": {
-            "default_provider_id": "milvus",
-            "default_embedding_model": {
-                "provider_id": "vllm",
+# e5-mistral-7b-instruct, 4096 dimensions), as the run.yaml sections it sets.
+SEED_RUN_YAML: dict[str, Any] = {
+    "vector_stores": {
+        "default_provider_id": "milvus",
+        "default_embedding_model": {
+            "provider_id": "vllm",
+            "model_id": "intfloat/e5-mistral-7b-instruct",
+        },
+    },
+    "registered_resources": {
+        "models": [
+            {
                 "model_id": "intfloat/e5-mistral-7b-instruct",
-            },
-        },
-        "registered_resources": {
-            "models": [
-                {
-                    "model_id": "intfloat/e5-mistral-7b-instruct",
-                    "provider_id": "vllm",
-                    "provider_model_id": "intfloat/e5-mistral-7b-instruct",
-                    "model_type": "embedding",
-                    "metadata": {"embedding_dimension": 4096},
-                }
-            ]
-        },
-    }
+                "provider_id": "vllm",
+                "provider_model_id": "intfloat/e5-mistral-7b-instruct",
+                "model_type": "embedding",
+                "metadata": {"embedding_dimension": 4096},
+            }
+        ]
+    },
 }
+# The same, in the seed chart's layout (--target runconfig): the whole run.yaml under runConfig.
+SEED_OVERLAY: dict[str, Any] = {"runConfig": SEED_RUN_YAML}
+# The same, in the newest chart's layout (the default target): one values key per section.
+SEED_MODULAR_OVERLAY: dict[str, Any] = {
+    "vectorStores": SEED_RUN_YAML["vector_stores"],
+    "registeredResources": SEED_RUN_YAML["registered_resources"],
+}
+# The vLLM and OpenAI providers as the pod ran them (no allowed_models), from the image's run.yaml.
+POD_INFERENCE: list[Any] = yaml.safe_load(
+    (ROOT / "migrate/profiles/tuw-ai/template-run.yaml").read_text()
+)["providers"]["inference"]
 
 
 def files(root: Path) -> dict[str, str]:
@@ -52,6 +61,19 @@ def files(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def body(overlay_text: str) -> str:
+    """An overlay without its header comment (which describes the target chart)."""
+    return "".join(line for line in overlay_text.splitlines(True) if not line.startswith("#"))
+
+
+def chart_run_yaml(chart: Path, values: dict[str, Any] | None) -> Any:
+    """The run.yaml that ``chart`` renders into its ConfigMap with ``values``."""
+    documents = helm.render_documents(chart, values, release="llama-stack", namespace="research")
+    (configmap,) = [d for d in documents if d["kind"] == "ConfigMap"]
+    assert configmap["metadata"]["name"] == "llama-stack-config"
+    return yaml.safe_load(configmap["data"]["run.yaml"])
 
 
 def convert_seed(output: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -77,18 +99,76 @@ def test_seed_example_gives_the_seed_overlay_and_nothing_more(tmp_path: Path) ->
         "deployment.yaml",
         "values-overlay.yaml",
     ]
+    # The default target is the newest chart: its modular keys, and no env: key.
     overlay = yaml.safe_load((folder / "values-overlay.yaml").read_text())
-    assert overlay == SEED_OVERLAY
+    assert overlay == SEED_MODULAR_OVERLAY
     text = (folder / "values-overlay.yaml").read_text()
     assert "embedding_dimension: 4096  # VECTOR_STORE_EMBEDDING_DIMENSION" in text
     assert "default_provider_id: milvus  # VECTOR_STORE_DEFAULT_PROVIDER" in text
+    # The newest chart has no allowed_models default: nothing to keep, no hazard.
+    assert run.stdout.startswith("target: modular ")
+    assert "[chart-default-hazard]" not in run.stdout
+    assert "chart-default drift" not in run.stdout
+    (next_line,) = [line for line in run.stdout.splitlines() if line.startswith("  next: ")]
+    assert next_line.startswith("  next: helm upgrade --install llama-stack <chart> -n research ")
+    assert next_line.endswith(f"-f {folder / 'values-overlay.yaml'}  # target: modular")
 
 
-def test_defaults_give_no_overlay_keys(tmp_path: Path) -> None:
+def test_seed_example_for_the_seed_chart_adopting_its_defaults_is_the_seed_overlay(
+    tmp_path: Path,
+) -> None:
+    run = convert_seed(tmp_path, "--target", "runconfig", "--adopt-chart-defaults")
+    assert run.returncode == 0, run.stderr
+    folder = tmp_path / "research" / "llama-stack"
+    text = (folder / "values-overlay.yaml").read_text()
+    assert yaml.safe_load(text) == SEED_OVERLAY
+    assert "embedding_dimension: 4096  # VECTOR_STORE_EMBEDDING_DIMENSION" in text
+    assert "default_provider_id: milvus  # VECTOR_STORE_DEFAULT_PROVIDER" in text
+    # Adopting allowed_models: [] while VLLM_URL is set breaks the pod: an error, no next step.
+    assert run.stdout.startswith("target: runconfig ")
+    assert "chart-default drift, adopted" in run.stdout
+    assert "providers.inference[0].config.allowed_models: (absent) -> []" in run.stdout
+    hazards = [line for line in run.stdout.splitlines() if "[chart-default-hazard]" in line]
+    assert len(hazards) == 1 and hazards[0].startswith("    error: ")
+    assert "this pod sets VLLM_URL" in hazards[0]
+    assert "next:" not in run.stdout
+
+
+def test_seed_example_for_the_seed_chart_keeps_the_inference_providers(tmp_path: Path) -> None:
+    run = convert_seed(tmp_path, "--target", "runconfig")
+    assert run.returncode == 0, run.stderr
+    folder = tmp_path / "research" / "llama-stack"
+    text = (folder / "values-overlay.yaml").read_text()
+    # The seed's keys, plus the whole inference list as the pod ran it (no allowed_models).
+    assert yaml.safe_load(text) == {
+        "runConfig": {**SEED_RUN_YAML, "providers": {"inference": POD_INFERENCE}}
+    }
+    assert "allowed_models:" not in body(text)
+    assert "    inference:  # kept as the pod ran it: " in text
+    assert "chart-default drift, kept as the pod ran it" in run.stdout
+    assert "chart-default drift, adopted" not in run.stdout
+    hazards = [line for line in run.stdout.splitlines() if "[chart-default-hazard]" in line]
+    assert len(hazards) == 1 and hazards[0].startswith("    warning: ")
+    assert "--adopt-chart-defaults adopts the chart's default instead" in hazards[0]
+    (next_line,) = [line for line in run.stdout.splitlines() if line.startswith("  next: ")]
+    assert next_line.endswith("  # target: runconfig")
+
+
+@pytest.mark.parametrize("target", ["modular", "runconfig", "modular-1543ca5"])
+def test_defaults_give_no_overlay_keys(tmp_path: Path, target: str) -> None:
     run = migrate(
-        "convert", "--fail-on", "none", "-f", str(DEMO / "defaults.yaml"), "-d", str(tmp_path)
+        "convert",
+        "--fail-on",
+        "none",
+        "-f",
+        str(DEMO / "defaults.yaml"),
+        "-d",
+        str(tmp_path),
+        "--target",
+        target,
     )
     assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"target: {target} ")
     folder = tmp_path / "default" / "llama-stack"
     assert yaml.safe_load((folder / "values-overlay.yaml").read_text()) == {}
     deployment = yaml.safe_load((folder / "deployment.yaml").read_text())
@@ -96,8 +176,13 @@ def test_defaults_give_no_overlay_keys(tmp_path: Path) -> None:
     assert [e["name"] for e in container["env"]] == ["RUN_CONFIG_PATH", "HOME"]
 
 
-def test_configmap_holds_the_chart_defaults_merged_with_the_overlay(tmp_path: Path) -> None:
-    assert convert_seed(tmp_path).returncode == 0
+@pytest.mark.parametrize(
+    ("target", "chart"), [("modular", helm.MODULAR), ("runconfig", helm.RUNCONFIG)]
+)
+def test_configmap_holds_the_chart_defaults_merged_with_the_overlay(
+    tmp_path: Path, target: str, chart: Path
+) -> None:
+    assert convert_seed(tmp_path, "--target", target).returncode == 0
     folder = tmp_path / "research" / "llama-stack"
     configmap = yaml.safe_load((folder / "configmap.yaml").read_text())
     assert configmap["metadata"] == {
@@ -109,14 +194,50 @@ def test_configmap_holds_the_chart_defaults_merged_with_the_overlay(tmp_path: Pa
         },
     }
     run_yaml = yaml.safe_load(configmap["data"]["run.yaml"])
-    defaults = helm.chart_default_values(helm.FIXTURE_CHARTS / "llama-stack")["runConfig"]
-    assert run_yaml["vector_stores"] == SEED_OVERLAY["runConfig"]["vector_stores"]
+    assert run_yaml["vector_stores"] == SEED_RUN_YAML["vector_stores"]
     assert (
         run_yaml["registered_resources"]["models"]
-        == (SEED_OVERLAY["runConfig"]["registered_resources"]["models"])
+        == (SEED_RUN_YAML["registered_resources"]["models"])
     )
-    assert run_yaml["providers"] == defaults["providers"]
+    # The chart's own run.yaml: its defaults alone, and with the overlay as `helm upgrade -f`.
+    defaults = chart_run_yaml(chart, None)
     assert set(run_yaml) == set(defaults)
+    assert run_yaml["providers"]["inference"] == POD_INFERENCE
+    if target == "modular":  # no allowed_models default: the chart's providers are the pod's
+        assert run_yaml["providers"] == defaults["providers"]
+    else:  # the seed chart's inference default breaks the pod: the overlay keeps what it ran
+        assert run_yaml["providers"] == {**defaults["providers"], "inference": POD_INFERENCE}
+    overlay = yaml.safe_load((folder / "values-overlay.yaml").read_text())
+    assert run_yaml == chart_run_yaml(chart, overlay)
+
+
+@pytest.mark.parametrize(
+    ("chart", "target", "expected"),
+    [
+        (
+            helm.RUNCONFIG,
+            "runconfig",
+            {"runConfig": {**SEED_RUN_YAML, "providers": {"inference": POD_INFERENCE}}},
+        ),
+        (helm.MODULAR, "modular", SEED_MODULAR_OVERLAY),
+    ],
+    ids=["runconfig", "modular"],
+)
+def test_chart_layout_is_detected_from_its_configmap_template(
+    tmp_path: Path, chart: Path, target: str, expected: dict[str, Any]
+) -> None:
+    packaged = helm.package(chart, tmp_path / "packaged")
+    for index, given in enumerate((chart, packaged)):
+        out = tmp_path / str(index)
+        run = convert_seed(out, "--chart", str(given))
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.startswith(f"target: {target} ({given}: as the ")
+        overlay_path = out / "research/llama-stack/values-overlay.yaml"
+        assert yaml.safe_load(overlay_path.read_text()) == expected
+        assert (
+            f"  next: helm upgrade --install llama-stack {given} -n research "
+            f"--reset-then-reuse-values -f {overlay_path}  # target: {target}\n"
+        ) in run.stdout
 
 
 def test_patched_manifest_points_the_pod_at_the_configmap(tmp_path: Path) -> None:
@@ -207,22 +328,57 @@ def test_secret_sourced_variable_stays_and_its_keys_read_it(tmp_path: Path) -> N
     assert run.returncode == 0, run.stderr
     folder = tmp_path / "search" / "assistant"
     overlay = yaml.safe_load((folder / "values-overlay.yaml").read_text())
-    assert overlay["runConfig"]["vector_stores"]["default_provider_id"] == (
+    assert overlay["vectorStores"]["default_provider_id"] == (
         "${env.VECTOR_STORE_DEFAULT_PROVIDER:=faiss}"
     )
-    assert overlay["runConfig"]["registered_resources"]["models"][0]["metadata"] == {
-        "embedding_dimension": 384
-    }
+    assert overlay["registeredResources"]["models"][0]["metadata"] == {"embedding_dimension": 384}
     assert "env" not in overlay
     statefulset = yaml.safe_load((folder / "statefulset.yaml").read_text())
     env = statefulset["spec"]["template"]["spec"]["containers"][0]["env"]
     assert [e["name"] for e in env] == ["RUN_CONFIG_PATH", "VECTOR_STORE_DEFAULT_PROVIDER"]
-    assert "VECTOR_STORE_DEFAULT_PROVIDER (secretKeyRef) must still reach the pod" in run.stdout
+    assert "VECTOR_STORE_DEFAULT_PROVIDER comes from a Secret" in run.stdout
+    # No Helm release manages this StatefulSet: the patched manifest, which keeps the env
+    # var, is the next step, so nothing is lost and nothing is raised about the chart.
+    assert "[env-not-carried]" not in run.stdout
+    assert "[env-not-in-overlay]" not in run.stdout
+    assert f"  next: kubectl apply -f {folder / 'configmap.yaml'} " in run.stdout
+
+
+def test_secret_sourced_variable_of_a_helm_release_is_not_carried(tmp_path: Path) -> None:
+    documents = list(yaml.safe_load_all((DEMO / "team-config.yaml").read_text()))
+    documents[1]["metadata"]["annotations"] = {
+        "meta.helm.sh/release-name": "assistant",
+        "meta.helm.sh/release-namespace": "search",
+    }
+    text = yaml.safe_dump_all(documents, sort_keys=False)
+    run = migrate("convert", "-f", "-", "-d", str(tmp_path), stdin=text)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stdout.splitlines() if line.startswith("    error: ")]
+    assert len(errors) == 1 and errors[0].endswith("[env-not-carried]")
+    assert "VECTOR_STORE_DEFAULT_PROVIDER must stay an env var" in errors[0]
+    assert "the target chart (modular) has no values key for extra env vars" in errors[0]
+    assert "next:" not in run.stdout
+    # No chart version passes extra env vars: the overlay has no env: key all the same.
+    folder = tmp_path / "search" / "assistant"
+    overlay = yaml.safe_load((folder / "values-overlay.yaml").read_text())
+    assert "env" not in overlay
+    assert overlay["vectorStores"]["default_provider_id"] == (
+        "${env.VECTOR_STORE_DEFAULT_PROVIDER:=faiss}"
+    )
+    report = json.loads(migrate("convert", "--dry-run", "-o", "json", "-f", "-", stdin=text).stdout)
+    assert report["target"]["name"] == "modular"
+    (workload,) = report["workloads"]
+    assert workload["helmRelease"] == "assistant"
+    assert workload["next"] is None
+    assert [f["id"] for f in workload["findings"] if f["severity"] == "error"] == [
+        "env-not-carried"
+    ]
 
 
 def test_list_and_helm_template_inputs(tmp_path: Path) -> None:
     rendered = helm.render_manifest_text(
-        helm.FIXTURE_CHARTS / "llama-stack-legacy",
+        helm.LEGACY,
         {"vectorStore": {"defaultProvider": "milvus"}},
         release="prod",
         namespace="ai",
@@ -234,7 +390,7 @@ def test_list_and_helm_template_inputs(tmp_path: Path) -> None:
     overlay = yaml.safe_load(
         (tmp_path / "helm/ai/prod-llama-stack/values-overlay.yaml").read_text()
     )
-    assert overlay == {"runConfig": {"vector_stores": {"default_provider_id": "milvus"}}}
+    assert overlay == {"vectorStores": {"default_provider_id": "milvus"}}
 
     items = [yaml.safe_load((DEMO / n).read_text()) for n in ("seed-example.yaml", "defaults.yaml")]
     listing = yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}, sort_keys=False)
@@ -248,7 +404,9 @@ def test_list_and_helm_template_inputs(tmp_path: Path) -> None:
         for ns in ("default", "research")
         for n in ("configmap.yaml", "deployment.yaml", "values-overlay.yaml")
     )
-    assert yaml.safe_load(listed["research/llama-stack/values-overlay.yaml"]) == SEED_OVERLAY
+    assert yaml.safe_load(listed["research/llama-stack/values-overlay.yaml"]) == (
+        SEED_MODULAR_OVERLAY
+    )
 
 
 @pytest.mark.parametrize("fixture", sorted(p.name for p in MANIFESTS.rglob("*.yaml")))
@@ -289,34 +447,67 @@ def test_untouched_lines_stay_byte_identical(tmp_path: Path) -> None:
     assert "                -   name: RUN_CONFIG_PATH\n" in added
 
 
+@pytest.mark.parametrize("target", ["runconfig", "modular-1543ca5"])
 def test_preserve_behavior_pins_the_inference_providers_as_the_pod_ran_them(
-    tmp_path: Path,
+    tmp_path: Path, target: str
 ) -> None:
+    """Both charts default to allowed_models: [], which breaks a pod that sets VLLM_URL."""
     seed = str(DEMO / "seed-example.yaml")
-    adopted = migrate("convert", "--fail-on", "none", "-f", seed, "-d", str(tmp_path / "a"))
-    assert "[chart-default-hazard]" in adopted.stdout and "this pod sets VLLM_URL" in adopted.stdout
-    run = migrate(
-        "convert", "--fail-on", "none", "-f", seed, "-d", str(tmp_path / "p"), "--preserve-behavior"
+    pinned = {"providers": {"inference": POD_INFERENCE}}
+    if target == "runconfig":
+        adopting, keeping = SEED_OVERLAY, {"runConfig": {**SEED_RUN_YAML, **pinned}}
+    else:
+        adopting, keeping = SEED_MODULAR_OVERLAY, {**SEED_MODULAR_OVERLAY, **pinned}
+
+    adopted = migrate(
+        "convert",
+        *("-f", seed, "-d", str(tmp_path / "a"), "--target", target, "--adopt-chart-defaults"),
     )
-    assert run.returncode == 0, run.stderr
-    assert "[chart-default-hazard]" not in run.stdout
-    overlay = yaml.safe_load((tmp_path / "p/research/llama-stack/values-overlay.yaml").read_text())
-    template = yaml.safe_load((ROOT / "migrate/profiles/tuw-ai/template-run.yaml").read_text())
-    assert overlay["runConfig"]["providers"] == {"inference": template["providers"]["inference"]}
-    assert "allowed_models" not in str(overlay)
-    assert {k: v for k, v in overlay["runConfig"].items() if k != "providers"} == (
-        SEED_OVERLAY["runConfig"]
-    )
+    assert adopted.returncode == 1, adopted.stdout + adopted.stderr
+    assert "error: providers.inference[0].config.allowed_models: " in adopted.stdout
+    assert "this pod sets VLLM_URL" in adopted.stdout
+    text = (tmp_path / "a/research/llama-stack/values-overlay.yaml").read_text()
+    assert yaml.safe_load(text) == adopting
+
+    # --preserve-behavior keeps every changed default; the default policy keeps the hazard's.
+    for policy in ((), ("--preserve-behavior",)):
+        folder = tmp_path / "p" / "-".join(policy)
+        run = migrate("convert", "-f", seed, "-d", str(folder), "--target", target, *policy)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "chart-default drift, kept as the pod ran it" in run.stdout
+        assert "providers.inference[0].config.allowed_models: (absent) -> []" in run.stdout
+        assert "warning: providers.inference[0].config.allowed_models: " in run.stdout
+        assert "error:" not in run.stdout
+        text = (folder / "research/llama-stack/values-overlay.yaml").read_text()
+        assert yaml.safe_load(text) == keeping, policy
+        assert "allowed_models:" not in body(text)
+        if not policy:  # kept against the hazard alone: the overlay says why
+            assert "inference:  # kept as the pod ran it: " in text
+
+
+def test_preserve_behavior_and_adopt_chart_defaults_exclude_each_other(tmp_path: Path) -> None:
+    run = convert_seed(tmp_path, "--preserve-behavior", "--adopt-chart-defaults")
+    assert run.returncode == 2
+    assert "--preserve-behavior / --adopt-chart-defaults" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not any(tmp_path.iterdir())
 
 
 def test_pods_without_vllm_get_no_hazard_warning(tmp_path: Path) -> None:
+    defaults = str(DEMO / "defaults.yaml")
     run = migrate(
-        "convert", "--fail-on", "none", "-f", str(DEMO / "defaults.yaml"), "-d", str(tmp_path)
+        "convert", "--fail-on", "none", "-f", defaults, "-d", str(tmp_path), "--target", "runconfig"
     )
     assert run.returncode == 0, run.stderr
     assert "chart-default drift, adopted" in run.stdout
     assert "providers.inference[0].config.allowed_models: (absent) -> []" in run.stdout
     assert "[chart-default-hazard]" not in run.stdout
+    # The newest chart has no allowed_models default: no drift at all.
+    newest = migrate("convert", "--fail-on", "none", "--dry-run", "-f", defaults)
+    assert newest.returncode == 0, newest.stderr
+    assert newest.stdout.startswith("target: modular ")
+    assert "chart-default drift" not in newest.stdout
+    assert "allowed_models: " not in newest.stdout
 
 
 def test_help_does_not_import_the_kubernetes_client() -> None:

@@ -12,20 +12,28 @@ from tests.support.cli import migrate
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = "fixtures/manifests/demo"
 DEFAULTS = f"{DEMO}/defaults.yaml"  # info findings only
-SEED = f"{DEMO}/seed-example.yaml"  # one error (chart-default-hazard), warnings, info
+SEED = f"{DEMO}/seed-example.yaml"  # warnings and info; with ADOPT one error (chart-default-hazard)
 TEAM = f"{DEMO}/team-config.yaml"  # warnings and info, no error
+# The seed chart's allowed_models: [] adopted while the pod sets VLLM_URL: chart-default-hazard.
+ADOPT = ("--target", "runconfig", "--adopt-chart-defaults")
 
 
 @pytest.mark.parametrize(
     ("args", "code"),
     [
         ((DEFAULTS,), 0),
-        ((SEED,), 1),
-        ((SEED, "--preserve-behavior"), 0),
-        ((SEED, "--ignore", "chart-default-hazard"), 0),
-        ((SEED, "--ignore", "chart-default-hazard other/*"), 1),
-        ((SEED, "--ignore", "chart-default-hazard research/llama-stack"), 0),
-        ((SEED, "--fail-on", "none"), 0),
+        ((SEED,), 0),
+        ((SEED, "--target", "runconfig"), 0),
+        ((SEED, "--target", "modular-1543ca5"), 0),
+        ((SEED, "--adopt-chart-defaults"), 0),
+        ((SEED, *ADOPT), 1),
+        ((SEED, "--target", "modular-1543ca5", "--adopt-chart-defaults"), 1),
+        ((SEED, "--target", "runconfig", "--preserve-behavior"), 0),
+        ((SEED, "--fail-on", "warning"), 1),
+        ((SEED, *ADOPT, "--ignore", "chart-default-hazard"), 0),
+        ((SEED, *ADOPT, "--ignore", "chart-default-hazard other/*"), 1),
+        ((SEED, *ADOPT, "--ignore", "chart-default-hazard research/llama-stack"), 0),
+        ((SEED, *ADOPT, "--fail-on", "none"), 0),
         ((TEAM,), 0),
         ((TEAM, "--fail-on", "warning"), 1),
         ((DEFAULTS, "--fail-on", "warning"), 0),
@@ -47,6 +55,18 @@ def test_findings_decide_exit_codes_0_and_1(args: tuple[str, ...], code: int) ->
         (("convert", "-f", SEED, "--fail-on", "fatal"), "'fatal' is not one of"),
         (("convert", "-f", SEED, "--ignore", "no-such-id"), "unknown finding ID 'no-such-id'"),
         (("convert", "-f", SEED, "--no-such-option"), "No such option"),
+        (
+            ("convert", "-f", SEED, "--preserve-behavior", "--adopt-chart-defaults"),
+            "--preserve-behavior / --adopt-chart-defaults",
+        ),
+        (("convert", "-f", SEED, "--target", "nope"), "--target nope: no such target"),
+        (("convert", "-f", SEED, "--chart", "no/such/chart"), "no/such/chart: no such chart"),
+        (
+            ("convert", "-f", SEED, "--chart", "fixtures/charts/llama-stack-legacy"),
+            "no template renders a ConfigMap with 'run.yaml'",
+        ),
+        (("convert", "-f", SEED, "--verify"), "give it with --chart PATH"),
+        (("targets", "--chart", "no/such/chart"), "no/such/chart: no such chart"),
         (("convert",), "Missing option"),
         (("mapping", "-o", "html"), "'html' is not one of"),
         (("values", "no/such/values.yaml"), "no/such/values.yaml"),
@@ -79,7 +99,7 @@ def test_an_ignore_file_with_an_unknown_id_names_its_line(tmp_path: Path) -> Non
 def test_an_ignore_file_silences_its_findings(tmp_path: Path) -> None:
     rules = tmp_path / "ignore"
     rules.write_text("chart-default-hazard  # accepted: vLLM is switched off next week\n")
-    run = migrate("convert", "--dry-run", "-f", SEED, "--ignore-file", str(rules))
+    run = migrate("convert", "--dry-run", "-f", SEED, *ADOPT, "--ignore-file", str(rules))
     assert run.returncode == 0, run.stderr
     assert "chart-default-hazard" not in run.stdout
     assert "(1 ignored)" in run.stderr
@@ -107,7 +127,7 @@ def test_exit_codes_are_documented_alike_in_help_readme_and_docs() -> None:
             assert re.search(rf"^\| {code} \|[^\n]*{re.escape(words)}", page, re.M), (path, code)
     for code, words in meanings.items():
         assert f"{code} {words}" in help_text, code
-    for command in ("convert", "scan", "mapping", "findings", "values"):
+    for command in ("convert", "scan", "mapping", "findings", "values", "targets"):
         sub = " ".join(migrate(command, "--help").stdout.split())
         assert "Exit codes (every command)" in sub, command
 
@@ -137,3 +157,11 @@ def test_a_bad_document_is_named_and_the_other_inputs_still_convert(tmp_path: Pa
         "research/llama-stack/values-overlay.yaml",
     ]
     assert not [p for p in out.rglob("*") if p.name.startswith(".")]  # no temporary files
+
+
+def test_targets_lists_the_built_in_targets_newest_first() -> None:
+    run = migrate("targets")
+    assert run.returncode == 0, run.stderr
+    names = [line.split()[0] for line in run.stdout.splitlines() if line and line[0] != " "]
+    assert names == ["modular", "runconfig", "modular-1543ca5"]
+    assert run.stdout.startswith("modular  (default)\n")
