@@ -258,8 +258,9 @@ def _read_archive(path: FilePath) -> ChartFiles:
         with tarfile.open(path, "r:*") as archive:
             return _archive_files(path, archive)
     except (tarfile.TarError, OSError, EOFError) as error:
+        first = str(error).strip().splitlines()[0].rstrip(":") if str(error).strip() else ""
         raise InputError(
-            f"{path}: not a chart directory or a packaged chart (.tgz): {error}"
+            f"{path}: not a chart directory or a packaged chart (.tgz): {first}"
         ) from None
 
 
@@ -335,7 +336,7 @@ def detect(files: ChartFiles, file_name: str) -> Layout:
     layout = _parse_block(block)
     if layout is None:
         raise InputError(
-            f"{files.source}: templates/{name} renders {file_name!r} in a layout migrate "
+            f"{files.source}: {name} renders {file_name!r} in a layout migrate "
             f"does not know; {looked}"
         )
     return layout
@@ -437,7 +438,10 @@ def from_chart(
             f"{values_source}:{line}: the chart renders run.yaml from '{layout.whole}', "
             "but its values have no such section"
         )
-    _check_defaults(target, values_source)
+    where = values_source
+    if layout.whole is not None:
+        where = f"{values_source}:{_line_of(files.values, layout.whole)}"
+    _check_defaults(target, where)
     twin = next(
         (
             t

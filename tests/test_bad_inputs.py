@@ -17,11 +17,14 @@ use and awaited by each test.
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -174,6 +177,39 @@ def _crlf(path: Path) -> None:
     path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
 
 
+def _chart_archive(members: dict[str, bytes]) -> bytes:
+    """A gzipped tar of ``members`` (name to content), as ``helm package`` writes one."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def _chart_tgz_truncated(path: Path) -> None:
+    """A packaged chart cut off halfway, as an interrupted download leaves it."""
+    chart = BAD / "chart-runconfig-not-run-yaml"
+    members = {
+        f"llama-stack/{file.relative_to(chart).as_posix()}": file.read_bytes()
+        for file in sorted(chart.rglob("*"))
+        if file.is_file()
+    }
+    # Incompressible bytes last: the cut falls in them, after the chart's own files.
+    members["llama-stack/README.md"] = random.Random(0).randbytes(32 * 1024)
+    data = _chart_archive(members)
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _chart_tgz_no_chart(path: Path) -> None:
+    """A well-formed .tgz that holds no chart: a backup of a run.yaml and notes."""
+    run_yaml = (ROOT / "migrate/profiles/tuw-ai/template-run.yaml").read_bytes()
+    path.write_bytes(
+        _chart_archive({"backup/run.yaml": run_yaml, "backup/NOTES.txt": b"before the upgrade\n"})
+    )
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
     "large-stream": _large_stream,
     "large-list": _large_list,
@@ -183,7 +219,15 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
     "form-feed": _form_feed,
     "deep-flow": _deep_flow,
     "crlf": _crlf,
+    "chart-tgz-truncated": _chart_tgz_truncated,
+    "chart-tgz-no-chart": _chart_tgz_no_chart,
 }
+# The name a generated input is written under: <generator><suffix>, .yaml unless listed.
+SUFFIXES: dict[str, str] = {"chart-tgz-truncated": ".tgz", "chart-tgz-no-chart": ".tgz"}
+
+
+def generated_name(generator: str) -> str:
+    return generator + SUFFIXES.get(generator, ".yaml")
 
 
 # -- running a case ------------------------------------------------------------------
@@ -224,7 +268,7 @@ def _prepare(case: Case, folder: Path) -> tuple[str | None, Path]:
     """The bad input's path as passed to migrate, and the output directory."""
     bad: str | None = None
     if case.generate is not None:
-        target = folder / f"{case.generate}.yaml"
+        target = folder / generated_name(case.generate)
         GENERATORS[case.generate](target)
         bad = str(target)
     elif case.file is not None:
@@ -424,7 +468,7 @@ def test_bad_input(case: Case, runs: Runs) -> None:
         assert run.full == (run.returncode, run.stdout, run.stderr, run.after), shown
 
     # Nothing is written outside the output directory (names become paths).
-    expected_entries = {"out"} if case.generate is None else {"out", f"{case.generate}.yaml"}
+    expected_entries = {"out"} if case.generate is None else {"out", generated_name(case.generate)}
     assert run.folder_entries <= expected_entries, run.folder_entries
 
     new = {k: v for k, v in run.after.items() if run.before.get(k, b"\0") != v}
@@ -472,3 +516,4 @@ def test_the_corpus_has_40_cases_and_uses_every_file() -> None:
     files = {p for p in BAD.rglob("*") if p.is_file() and p.name != "cases.yaml"}
     assert sorted(str(p.relative_to(BAD)) for p in files - used) == [], "files no case uses"
     assert set(GENERATORS) == {case.generate for case in CASES if case.generate}
+    assert set(SUFFIXES) <= set(GENERATORS)
