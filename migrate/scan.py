@@ -21,7 +21,7 @@ from typing import Any
 from migrate import fastpath, pipeline, values, yamlio
 from migrate.errors import MigrateError
 from migrate.findings import finding
-from migrate.model import Document, Finding, Origin, Status, owner_release
+from migrate.model import Document, Finding, Origin, Plan, Status, owner_release
 from migrate.plan import is_llama_stack
 from migrate.profile import Profile, looks_like_credential
 from migrate.sources import cluster, helm_release
@@ -131,7 +131,8 @@ def _scan_context(
         profile,
         preserve_behavior=policy.preserve_behavior,
         adopt_defaults=policy.adopt_defaults,
-        verify=policy.verify,
+        # With the release's values at hand, --verify renders the chart with them instead.
+        verify=policy.verify and not helm_values,
         assume=policy.assume,
         complete=complete,
     )
@@ -286,8 +287,28 @@ def _with_helm_values(
                     )
         if extra:
             plan = replace(plan, findings=plan.findings + tuple(extra))
+        if policy.verify and outcome.artifacts:
+            plan = _verify(plan, profile, outcome, revision)
         outcomes.append(pipeline.Outcome(plan, tuple(artifacts), outcome.exact))
     return pipeline.Result(result.documents, tuple(outcomes))
+
+
+def _verify(
+    plan: Plan,
+    profile: Profile,
+    outcome: pipeline.Outcome,
+    revision: helm_release.Revision | cluster.Fault | None,
+) -> Plan:
+    """``--verify`` with the release's deployed values under the overlay, as `helm upgrade
+    --reset-then-reuse-values -f values-overlay.yaml` renders it. The values stay in memory."""
+    from migrate import verify
+
+    if isinstance(revision, helm_release.Revision):
+        source = f"release {revision.release} v{revision.version}"
+        target = profile.target.with_release_values([(source, revision.values)])
+        profile = replace(profile, target=target)
+    overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
+    return verify.check(plan, profile, overlay_text)
 
 
 def withhold_credentials(

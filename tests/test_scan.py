@@ -311,6 +311,39 @@ async def test_helm_values_for_the_runconfig_target_keep_the_runconfig_key(tmp_p
 
 
 @pytest.mark.asyncio
+async def test_verify_renders_the_chart_with_the_release_values(tmp_path: Path) -> None:
+    from tests.support import helm
+
+    chosen = profile.load(chart=helm.MODULAR)
+    async with running(tmp_path=tmp_path) as c:
+        c.seed("main", release_objects([(1, "deployed", SEED_VALUES)]))
+
+        def scanned(helm_values: bool) -> scan.ContextResult:
+            (result,) = scan.scan(
+                c.kubeconfig,
+                [],
+                chosen,
+                namespaces=["research"],
+                helm_values=helm_values,
+                verify=True,
+            )
+            return result
+
+        with_release = await in_thread(lambda: scanned(True))
+        chart_defaults_only = await in_thread(lambda: scanned(False))
+        only_get(c)
+    (plan,) = [o.plan for o in with_release.result.outcomes if o.artifacts]
+    # The release's vllm.url is the pod's: Helm renders the pod it had.
+    assert plan.verified is True, plan.findings
+    (plan,) = [o.plan for o in chart_defaults_only.result.outcomes if o.artifacts]
+    # Without them, Helm renders the chart's default vllm.url: named, not hidden.
+    assert plan.verified is False
+    (found,) = [f for f in plan.findings if f.id == "verify-mismatch"]
+    assert "providers.inference[0].config.url" in found.message
+    assert "SENTINEL" not in found.message
+
+
+@pytest.mark.asyncio
 async def test_helm_values_that_do_not_explain_the_pod_or_no_deployed_revision(
     tmp_path: Path,
 ) -> None:
