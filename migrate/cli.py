@@ -641,19 +641,24 @@ def _progress() -> Iterator[Callable[[str], None] | None]:
 @app.command(epilog=EXIT_CODES)
 def mapping(
     template: TemplateOption = None,
+    target: TargetOption = None,
+    chart: ChartOption = None,
     migrate_var: Annotated[
         list[str] | None,
         typer.Option("--migrate-var", metavar="GLOB", help="Also list these variables."),
     ] = None,
     output: FormatOption = "text",
 ) -> None:
-    """Print the env var → runConfig key table derived from the template."""
+    """Print the env var → run.yaml key table derived from the template, with the values
+    key that sets each in the target chart."""
     _choice(output, _report_formats(), "--output")
     try:
         from migrate import mapping as table
         from migrate import profile
 
-        chosen = profile.load(template=template, extra_vars=tuple(migrate_var or ()))
+        chosen = profile.load(
+            template=template, target=target, chart=chart, extra_vars=tuple(migrate_var or ())
+        )
         sys.stdout.write(table.render(table.build(chosen), output))
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)

@@ -247,3 +247,19 @@ def test_the_overlay_header_names_the_target() -> None:
     outcome = convert(SEED, profile.load())
     text = next(a.text for a in outcome.artifacts if a.path.name == pipeline.OVERLAY_FILE)
     assert "# Target chart: modular (the newest chart" in text
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ((), "vectorStores.default_provider_id"),
+        (("--target", "runconfig"), "runConfig.vector_stores.default_provider_id"),
+    ],
+)
+def test_mapping_names_the_values_key_of_the_target(
+    options: tuple[str, ...], expected: str
+) -> None:
+    done = run("mapping", "-o", "json", *options)
+    table = json.loads(done.stdout)
+    (provider,) = [v for v in table["variables"] if v["name"] == "VECTOR_STORE_DEFAULT_PROVIDER"]
+    assert [k["values"] for k in provider["keys"]] == [expected]
