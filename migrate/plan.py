@@ -230,7 +230,7 @@ def plan(
     ]
     drift = tuple(
         Drift(path=path, before=before, after=after, adopted=True)
-        for path, before, after in _differences(evaluation.tree, desired)
+        for path, before, after in overlay.differences(evaluation.tree, desired)
     ) + tuple(
         Drift(path=path, before=before, after=after, adopted=False)
         for path, before, after in resolution.kept_drift
@@ -321,13 +321,13 @@ def resolve(
         adopting = overlay.merge3(baseline, evaluation.tree, defaults, conflicts)
         if preserve_behavior:
             desired = evaluation.tree
-            kept = _differences(evaluation.tree, adopting)
+            kept = overlay.differences(evaluation.tree, adopting)
             pinned = [(path, "kept as the pod ran it (--preserve-behavior)") for path, _, _ in kept]
             conflicts = []
         else:
             desired = adopting
             for hazard in keep:
-                for path, before, after in _differences(evaluation.tree, desired):
+                for path, before, after in overlay.differences(evaluation.tree, desired):
                     if hazard.key in path:
                         desired = overlay.set_exact(desired, path, before)
                         kept.append((path, before, after))
@@ -371,7 +371,9 @@ def carry_problems(
     rendered = layout.render(overlay.helm_merge(target.values, layout.to_values(values)))
     if same(rendered, desired):
         return []
-    wrong = [format_path(path) for path, _, _ in _differences(desired, rendered)] or ["run.yaml"]
+    wrong = [format_path(path) for path, _, _ in overlay.differences(desired, rendered)] or [
+        "run.yaml"
+    ]
     return [
         finding(
             "target-cannot-carry",
@@ -639,24 +641,3 @@ def _classify(
         else:
             plans.append(VariablePlan(name, var.source, Classification.OTHER, (), False))
     return plans, removed_indices
-
-
-def _differences(before: Any, after: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
-    """Leaf-level differences between two configurations (MISSING for absent keys)."""
-    if before is after:
-        return []
-    if isinstance(before, Mapping) and isinstance(after, Mapping):
-        found: list[tuple[Path, Any, Any]] = []
-        for key in list(before) + [k for k in after if k not in before]:
-            found += _differences(
-                before.get(key, overlay.MISSING), after.get(key, overlay.MISSING), (*path, key)
-            )
-        return found
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        found = []
-        for index, (b, a) in enumerate(zip(before, after, strict=True)):
-            found += _differences(b, a, (*path, index))
-        return found
-    if overlay.same_or_missing(before, after):
-        return []
-    return [(path, before, after)]

@@ -88,7 +88,7 @@ def check(plan: Plan, profile: Profile, overlay_text: str) -> Plan:
     accepted = [d.path for d in plan.drift if d.adopted]
     wrong = [
         (path, before, after)
-        for path, before, after in differences(old, new)
+        for path, before, after in overlay.differences(old, new, _identical)
         if not any(_related(path, drift) for drift in accepted)
     ]
     if not wrong:
@@ -117,7 +117,7 @@ def render(plan: Plan, profile: Profile, overlay_text: str) -> Rendered:
     layers = [*target.release_data, helm_python.values_from_yaml(overlay_text) or {}]
     values: dict[str, Any] = {}
     for layer in layers:
-        values = _merge_user_values(values, layer)
+        values = merge_user_values(values, layer)
     release = _release_name(plan)
     try:
         with helm_python.Chart.load(str(target.chart)) as chart:
@@ -132,12 +132,12 @@ def render(plan: Plan, profile: Profile, overlay_text: str) -> Rendered:
     return _pod_config(plan, profile, documents)
 
 
-def _merge_user_values(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
+def merge_user_values(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
     """``helm -f a -f b``: maps merge key by key, anything else (null too) is replaced."""
     merged = dict(base)
     for key, value in layer.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge_user_values(merged[key], value)
+            merged[key] = merge_user_values(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -252,23 +252,9 @@ def effective(tree: Any, environment: kube_env.ContainerEnv, home: str | None) -
     return tree
 
 
-def differences(old: Any, new: Any, path: Path = ()) -> list[tuple[Path, Any, Any]]:
-    """Leaf differences between two resolved configurations (types count: 768 ≠ '768')."""
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
-        found: list[tuple[Path, Any, Any]] = []
-        for key in list(old) + [k for k in new if k not in old]:
-            found += differences(
-                old.get(key, overlay.MISSING), new.get(key, overlay.MISSING), (*path, key)
-            )
-        return found
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        found = []
-        for index, (left, right) in enumerate(zip(old, new, strict=True)):
-            found += differences(left, right, (*path, index))
-        return found
-    if type(old) is type(new) and old == new:
-        return []
-    return [(path, old, new)]
+def _identical(old: Any, new: Any) -> bool:
+    """Equal with equal types: to the server 768 and '768' are not one value."""
+    return type(old) is type(new) and old == new
 
 
 def _related(path: Path, accepted: Path) -> bool:

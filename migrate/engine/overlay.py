@@ -11,7 +11,7 @@ drift, and the rules for which values survive Helm's trip through JSON and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,34 @@ def get_exact(tree: Any, path: Path) -> Any:
             return MISSING
         tree = tree[part]
     return tree
+
+
+def differences(
+    before: Any,
+    after: Any,
+    equal: Callable[[Any, Any], bool] | None = None,
+    path: Path = (),
+) -> list[tuple[Path, Any, Any]]:
+    """Leaf-level differences between two configurations (MISSING for absent keys); maps
+    compare key by key, equal-length lists item by item, anything else with ``equal``
+    (default :func:`same_or_missing`)."""
+    if before is after:
+        return []
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        found: list[tuple[Path, Any, Any]] = []
+        for key in list(before) + [k for k in after if k not in before]:
+            found += differences(
+                before.get(key, MISSING), after.get(key, MISSING), equal, (*path, key)
+            )
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        found = []
+        for index, (b, a) in enumerate(zip(before, after, strict=True)):
+            found += differences(b, a, equal, (*path, index))
+        return found
+    if (equal or same_or_missing)(before, after):
+        return []
+    return [(path, before, after)]
 
 
 def set_exact(tree: Any, path: Path, value: Any) -> Any:

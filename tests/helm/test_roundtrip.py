@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from migrate import pipeline, profile
 from migrate.model import Status
 from migrate.sources import manifests
+from migrate.verify import merge_user_values
 from migrate.yamlio import same
 from tests.support import helm
 
@@ -130,22 +131,11 @@ def rendered_new(
     target: str, release: dict[str, Any], overlay: dict[str, Any]
 ) -> tuple[Any, dict[str, Any]]:
     """What ``helm upgrade -f release.yaml -f values-overlay.yaml`` renders."""
-    merged = _user_values(release, overlay)
+    merged = merge_user_values(release, overlay)
     documents = helm.render_documents(CHARTS[target], merged, release="prod", namespace="ai")
     (configmap,) = [d for d in documents if d["kind"] == "ConfigMap"]
     (deployment,) = [d for d in documents if d["kind"] == "Deployment"]
     return yaml.safe_load(configmap["data"]["run.yaml"]), deployment
-
-
-def _user_values(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
-    """`helm -f a -f b`: maps merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in layer.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _user_values(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 @pytest.mark.parametrize("target", sorted(CHARTS))
@@ -202,3 +192,5 @@ def test_seed_overlay_given_to_the_modular_chart_changes_nothing() -> None:
         "modular", values, helm_python.values_from_yaml(files["values-overlay.yaml"])
     )
     assert applied["vector_stores"]["default_provider_id"] == "milvus"
+
+_user_values = merge_user_values  # TEMP-ALIAS
