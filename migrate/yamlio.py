@@ -222,6 +222,9 @@ ManifestLoader.yaml_implicit_resolvers = {
     for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
 ManifestLoader.add_constructor("tag:yaml.org,2002:map", ManifestLoader.construct_yaml_map)
+# A lone `=` is YAML 1.1's "value" key. Safe loaders know no constructor for it; Kubernetes
+# and Helm (Go YAML) read the string "=", and real CRDs hold it (an enum item `- =`).
+ManifestLoader.add_constructor("tag:yaml.org,2002:value", ManifestLoader.construct_yaml_str)
 
 
 def load_manifest(text: str) -> Any:
