@@ -11,6 +11,7 @@ desired run.yaml under Helm's merge rules.
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -124,7 +125,8 @@ def plan(
         else:
             refused[variable] = var.reason or "its value is not known offline"
     home_var = environment.get("HOME")
-    home = home_var.value if home_var.state is kube_env.State.KNOWN else None
+    # An empty HOME is no HOME: the runtime (runc) then sets it from /etc/passwd.
+    home = home_var.value if home_var.state is kube_env.State.KNOWN and home_var.value else None
 
     keep = () if adopt_defaults else active_hazards(profile, environment)
     resolution = resolve(profile, bake, home, preserve_behavior=preserve_behavior, keep=keep)
@@ -507,11 +509,13 @@ def _existing_layout(
 ) -> str | None:
     """'migrated', None (old layout), or why the new layout cannot be added safely."""
     mounts = container.get("volumeMounts")
+    # Paths compare cleaned: /etc/llama-stack/ and /etc/llama-stack are one directory.
     mount_paths = [
-        m.get("mountPath")
+        posixpath.normpath(m["mountPath"])
         for m in (mounts if isinstance(mounts, list) else [])
-        if isinstance(m, Mapping)
+        if isinstance(m, Mapping) and isinstance(m.get("mountPath"), str) and m["mountPath"]
     ]
+    ours = posixpath.normpath(profile.mount_path)
     volumes = pod.get("volumes")
     volume_names = [
         v.get("name")
@@ -525,7 +529,7 @@ def _existing_layout(
         if (
             run_config.state is kube_env.State.KNOWN
             and run_config.value == profile.run_config_path
-            and profile.mount_path in mount_paths
+            and ours in mount_paths
         ):
             return "migrated"
         shown = (
@@ -537,8 +541,14 @@ def _existing_layout(
             f"{profile.env_name} is already set to {shown}: the pod does not start from "
             "the image's run.yaml, so there is nothing to translate"
         )
-    if profile.mount_path in mount_paths:
-        return f"something is already mounted at {profile.mount_path}"
+    # A mount at the directory, or deeper (a subPath mount of run.yaml), shadows the
+    # ConfigMap's files there: the deeper mount wins.
+    shadowing = [p for p in mount_paths if p == ours or p.startswith(ours.rstrip("/") + "/")]
+    if shadowing:
+        return (
+            f"something is already mounted at {shadowing[0]}, which would shadow the "
+            f"ConfigMap mounted at {profile.mount_path}"
+        )
     if profile.volume_name in volume_names:
         return f"the pod already has a volume named {profile.volume_name}"
     return None

@@ -1,0 +1,106 @@
+"""Runtime facts at the edges of a pod: mount paths that shadow the ConfigMap, an empty HOME."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from migrate import pipeline, profile
+from migrate.model import Classification, Plan, Status
+from migrate.sources import manifests
+
+PROFILE = profile.load()
+
+
+def deployment(env: list[dict[str, Any]], mounts: list[dict[str, Any]] | None = None) -> str:
+    container: dict[str, Any] = {
+        "name": "llama-stack",
+        "image": "ghcr.io/tu-wien-datalab/llama-stack:main",
+        "env": env,
+    }
+    volumes: list[dict[str, Any]] = []
+    if mounts:
+        container["volumeMounts"] = mounts
+        volumes = [{"name": m["name"], "emptyDir": {}} for m in mounts]
+    document = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "llama-stack", "namespace": "ai"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "llama-stack"}},
+            "template": {
+                "metadata": {"labels": {"app": "llama-stack"}},
+                "spec": {"containers": [container], "volumes": volumes},
+            },
+        },
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def plan_of(text: str) -> Plan:
+    result = pipeline.convert(list(manifests.documents("pod.yaml", text)), PROFILE)
+    (outcome,) = result.outcomes
+    return outcome.plan
+
+
+MODEL = {"name": "VECTOR_STORE_EMBEDDING_MODEL", "value": "all-MiniLM-L6-v2"}
+
+
+@pytest.mark.parametrize(
+    ("mount_path", "sub_path"),
+    [
+        ("/etc/llama-stack/", None),
+        ("/etc/llama-stack/run.yaml", "run.yaml"),
+        ("/etc/llama-stack//", None),
+        ("/etc/llama-stack/extra", None),
+    ],
+)
+def test_a_mount_at_or_under_the_configmap_path_is_a_conflict(
+    mount_path: str, sub_path: str | None
+) -> None:
+    mount: dict[str, Any] = {"name": "own", "mountPath": mount_path}
+    if sub_path:
+        mount["subPath"] = sub_path
+    plan = plan_of(deployment([MODEL], [mount]))
+    assert plan.status is Status.ERROR
+    (found,) = plan.findings
+    assert found.id == "layout-conflict"
+    assert "would shadow the ConfigMap" in found.message
+
+
+def test_a_mount_beside_the_configmap_path_is_no_conflict() -> None:
+    plan = plan_of(deployment([MODEL], [{"name": "own", "mountPath": "/etc/llama-stack-2"}]))
+    assert plan.status is Status.NEEDS_MIGRATION
+
+
+def test_a_migrated_pod_with_a_trailing_slash_is_already_migrated() -> None:
+    run_config = {"name": "RUN_CONFIG_PATH", "value": "/etc/llama-stack/run.yaml"}
+    mount = {"name": "config-volume", "mountPath": "/etc/llama-stack/", "readOnly": True}
+    assert plan_of(deployment([run_config], [mount])).status is Status.ALREADY_MIGRATED
+
+
+@pytest.mark.parametrize("home", ["", None])
+def test_an_empty_or_absent_home_is_unknown_and_a_tilde_value_stays(home: str | None) -> None:
+    env: list[dict[str, Any]] = [{"name": "VECTOR_STORE_EMBEDDING_MODEL", "value": "~/models/e5"}]
+    if home is not None:
+        env.insert(0, {"name": "HOME", "value": home})
+    plan = plan_of(deployment(env))
+    (model,) = [v for v in plan.variables if v.name == "VECTOR_STORE_EMBEDDING_MODEL"]
+    assert model.classification is Classification.KEPT
+    assert not model.removed
+    assert "~/models/e5" not in yaml.safe_dump(dict(plan.run_config))
+
+
+def test_a_known_home_bakes_a_tilde_value() -> None:
+    env = [
+        {"name": "HOME", "value": "/home/lls"},
+        {"name": "VECTOR_STORE_EMBEDDING_MODEL", "value": "~/models/e5"},
+    ]
+    plan = plan_of(deployment(env))
+    (model,) = [v for v in plan.variables if v.name == "VECTOR_STORE_EMBEDDING_MODEL"]
+    assert model.classification is Classification.MIGRATED
+    assert plan.run_config["vector_stores"]["default_embedding_model"]["model_id"] == (
+        "/home/lls/models/e5"
+    )
