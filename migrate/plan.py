@@ -84,6 +84,9 @@ def plan(
         )
     if state is not None:
         return _error(document, namespace, "layout-conflict", state, container=name)
+    taken = _configmap_taken(profile, document.name, config_maps)
+    if taken is not None:
+        return _error(document, namespace, "layout-conflict", taken, container=name)
 
     findings = []
     run_config_var = environment.get(profile.env_name)
@@ -552,6 +555,22 @@ def _existing_layout(
     if profile.volume_name in volume_names:
         return f"the pod already has a volume named {profile.volume_name}"
     return None
+
+
+def _configmap_taken(
+    profile: Profile, workload: str, config_maps: kube_env.ConfigMaps
+) -> str | None:
+    """Why the ConfigMap the migration writes would take over another one of that name."""
+    name = profile.configmap_for(workload)
+    data = config_maps.get(name)
+    if data is None or set(data) <= {profile.file_name}:
+        return None  # none, or one that only carries run.yaml (an earlier migration's)
+    others = ", ".join(sorted(k for k in data if k != profile.file_name))
+    return (
+        f"a ConfigMap named {name} already exists with other keys ({others}); the "
+        f"migration's ConfigMap of that name holds only {profile.file_name}, and applying "
+        "it would delete them. Rename one of them first"
+    )
 
 
 def _only_possibly_set(var: kube_env.EnvVar) -> bool:

@@ -104,3 +104,33 @@ def test_a_known_home_bakes_a_tilde_value() -> None:
     assert plan.run_config["vector_stores"]["default_embedding_model"]["model_id"] == (
         "/home/lls/models/e5"
     )
+
+
+def configmap(name: str, data: dict[str, str]) -> str:
+    document = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": "ai"},
+        "data": data,
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def test_a_configmap_of_the_same_name_with_other_keys_is_a_conflict() -> None:
+    log = {"configMapKeyRef": {"name": "llama-stack-config", "key": "log"}}
+    uses: list[dict[str, Any]] = [MODEL, {"name": "LOG", "valueFrom": log}]
+    text = configmap("llama-stack-config", {"log": "debug"}) + "---\n" + deployment(uses)
+    result = pipeline.convert(list(manifests.documents("pod.yaml", text)), PROFILE)
+    (outcome,) = result.outcomes
+    assert outcome.plan.status is Status.ERROR and not outcome.artifacts
+    (found,) = outcome.plan.findings
+    assert found.id == "layout-conflict" and "(log)" in found.message
+
+
+def test_a_configmap_of_the_same_name_with_only_run_yaml_is_taken_over() -> None:
+    text = configmap("llama-stack-config", {"run.yaml": "version: 2\n"}) + "---\n"
+    result = pipeline.convert(
+        list(manifests.documents("pod.yaml", text + deployment([MODEL]))), PROFILE
+    )
+    (outcome,) = result.outcomes
+    assert outcome.plan.status is Status.NEEDS_MIGRATION
