@@ -208,6 +208,15 @@ def convert(
     recursive: Annotated[
         bool, typer.Option("-R", "--recursive", help="Descend into directories.")
     ] = False,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "-n",
+            "--namespace",
+            metavar="NS",
+            help="Namespace of objects that name none (helm template output), as kubectl -n.",
+        ),
+    ] = None,
     output_dir: Annotated[
         Path,
         typer.Option(
@@ -266,6 +275,7 @@ def convert(
                 adopt_defaults=adopt_defaults,
                 verify=verify,
                 assume=assumptions,
+                namespace=namespace,
                 problems=problems,
             )
             artifacts = [a for o in result.outcomes for a in o.artifacts]

@@ -85,6 +85,11 @@ _KINDS = (
         "a variable must stay an env var, and the target chart cannot set it",
     ),
     Kind("env-problem", Severity.WARNING, "the container's env has an entry to look at"),
+    Kind(
+        "namespace-not-given",
+        Severity.INFO,
+        "the manifest names no namespace and none was given with -n",
+    ),
     # After the migration.
     Kind(
         "no-rollout-trigger",

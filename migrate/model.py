@@ -37,6 +37,8 @@ class Document:
     text: str
     data: Mapping[str, Any]
     origin: Origin
+    # the namespace of a document that names none (`convert -n`), as kubectl applies it
+    namespace_default: str | None = None
 
     @property
     def kind(self) -> str:
@@ -51,7 +53,7 @@ class Document:
     def namespace(self) -> str | None:
         metadata = self.data.get("metadata")
         namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
-        return str(namespace) if namespace else None
+        return str(namespace) if namespace else self.namespace_default
 
 
 class Status(enum.Enum):

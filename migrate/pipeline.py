@@ -113,6 +113,7 @@ def convert(
     adopt_defaults: bool = False,
     verify: bool = False,
     assume: Mapping[str, str] | None = None,
+    namespace: str | None = None,
     complete: Collection[str] = (),
     problems: list[str] | None = None,
 ) -> Result:
@@ -120,7 +121,10 @@ def convert(
 
     ``complete`` names namespaces whose ConfigMaps are all in ``documents`` (as
     a cluster scan reads them): there, a ConfigMap not found does not exist.
+    ``namespace`` is the namespace of documents that name none (``convert -n``).
     """
+    if namespace is not None:
+        documents = [replace(d, namespace_default=namespace) for d in documents]
     config_maps = _config_maps(documents, problems)
     for namespace in complete:
         config_maps[namespace] = _Complete(config_maps.get(namespace, {}))

@@ -89,6 +89,15 @@ def plan(
         return _error(document, namespace, "layout-conflict", taken, container=name)
 
     findings = []
+    if document.namespace is None:
+        findings.append(
+            finding(
+                "namespace-not-given",
+                "the manifest names no namespace (as `helm template` prints it) and none was "
+                "given with -n: `default` is assumed for the output folder, and the next "
+                "command leaves the namespace to you",
+            )
+        )
     run_config_var = environment.get(profile.env_name)
     if _only_possibly_set(run_config_var):
         findings.append(

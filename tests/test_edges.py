@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +17,19 @@ from migrate.model import Classification, Plan, Status
 from migrate.sources import manifests
 
 PROFILE = profile.load()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "migrate", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+        check=False,
+    )
 
 
 def deployment(env: list[dict[str, Any]], mounts: list[dict[str, Any]] | None = None) -> str:
@@ -134,3 +152,26 @@ def test_a_configmap_of_the_same_name_with_only_run_yaml_is_taken_over() -> None
     )
     (outcome,) = result.outcomes
     assert outcome.plan.status is Status.NEEDS_MIGRATION
+
+
+def test_a_manifest_without_namespace_says_so_and_takes_one_from_n(tmp_path: Path) -> None:
+    seed = ROOT / "fixtures" / "manifests" / "demo" / "seed-example.yaml"
+    text = "".join(
+        line for line in seed.read_text().splitlines(True) if not line.startswith("  namespace:")
+    )
+    source = tmp_path / "template.yaml"
+    source.write_text(text)
+    done = run("convert", "-f", str(source), "--dry-run", "-o", "json")
+    (workload,) = json.loads(done.stdout)["workloads"]
+    assert "namespace-not-given" in [f["id"] for f in workload["findings"]]
+    assert " -n <namespace> " in workload["next"]
+    out = tmp_path / "out"
+    done = run("convert", "-f", str(source), "-n", "research", "-d", str(out), "-o", "json")
+    (workload,) = json.loads(done.stdout)["workloads"]
+    assert "namespace-not-given" not in [f["id"] for f in workload["findings"]]
+    assert " -n research " in workload["next"]
+    written = yaml.safe_load((out / "research" / "llama-stack" / "configmap.yaml").read_text())
+    assert written["metadata"]["namespace"] == "research"
+    # The patched workload keeps its text: kubectl -n places it.
+    patched = (out / "research" / "llama-stack" / "deployment.yaml").read_text()
+    assert "\n  namespace:" not in patched

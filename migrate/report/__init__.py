@@ -313,6 +313,7 @@ def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
         root = f"{root}/{context_folder(context)}"
     folder = f"{root}/{plan.namespace}/{plan.name}"
     release = helm_release(plan)
+    namespace = plan.namespace if plan.document.namespace else "<namespace>"
     if release:
         chart = options.chart or "<chart>"
         where = f" --kube-context {context}" if context is not None else ""
@@ -320,11 +321,13 @@ def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
         # The release's own values are kept (new chart defaults underneath); the overlay wins.
         # The trailing shell comment names the target, and survives a copy and paste.
         return (
-            f"helm upgrade --install {release} {chart} -n {plan.namespace}{where} "
+            f"helm upgrade --install {release} {chart} -n {namespace}{where} "
             f"--reset-then-reuse-values{values} -f {folder}/values-overlay.yaml"
             f"  # target: {options.target}"
         )
     where = f" --context {context}" if context is not None else ""
+    if not plan.document.namespace:
+        where += " -n <namespace>"
     return f"kubectl{where} apply -f {folder}/configmap.yaml -f {folder}/{plan.kind.lower()}.yaml"
 
 
