@@ -610,6 +610,26 @@ def _unfit_for_helm(
     return unfit
 
 
+def _expanded_elsewhere(container: Mapping[str, Any]) -> dict[str, str]:
+    """Names that the container's command, args or a mount's subPathExpr reference with
+    $(NAME) → where (the first place found)."""
+    places: list[tuple[str, Any]] = [
+        ("command", container.get("command")),
+        ("args", container.get("args")),
+    ]
+    mounts = container.get("volumeMounts")
+    for mount in mounts if isinstance(mounts, list) else []:
+        if isinstance(mount, Mapping):
+            places.append(("volumeMounts[].subPathExpr", [mount.get("subPathExpr")]))
+    found: dict[str, str] = {}
+    for where, texts in places:
+        for text in texts if isinstance(texts, list) else []:
+            if isinstance(text, str):
+                for name in kube_env.references(text):
+                    found.setdefault(name, where)
+    return found
+
+
 def _classify(
     container: Mapping[str, Any],
     environment: kube_env.ContainerEnv,
@@ -625,7 +645,10 @@ def _classify(
     for index, item in enumerate(entries):
         if isinstance(item, Mapping) and isinstance(item.get("name"), str):
             named.setdefault(item["name"], []).append(index)
-    removed_names = {name for name in bake if name in named}
+    # The kubelet expands $(NAME) in command, args and subPathExpr too: removing NAME
+    # would turn such a reference into literal text, so NAME stays.
+    expanded = _expanded_elsewhere(container)
+    removed_names = {name for name in bake if name in named and name not in expanded}
     # An entry that expands $(NAME) would change if NAME's entry went away: keep NAME then.
     while True:
         removed_indices = {i for name in removed_names for i in named[name]}
@@ -644,7 +667,9 @@ def _classify(
         keys = tuple(format_path(p) for p in readers.get(name, []))
         if name in bake:
             reason = None
-            if name in named and name not in removed_names:
+            if name in expanded:
+                reason = f"left in env because the container's {expanded[name]} expands $({name})"
+            elif name in named and name not in removed_names:
                 reason = f"left in env because another env var expands $({name})"
             elif name not in named and var.state is not kube_env.State.UNSET:
                 reason = (

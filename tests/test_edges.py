@@ -175,3 +175,24 @@ def test_a_manifest_without_namespace_says_so_and_takes_one_from_n(tmp_path: Pat
     # The patched workload keeps its text: kubectl -n places it.
     patched = (out / "research" / "llama-stack" / "deployment.yaml").read_text()
     assert "\n  namespace:" not in patched
+
+
+@pytest.mark.parametrize("where", ["command", "args", "subPathExpr"])
+def test_a_variable_that_command_args_or_subpathexpr_expand_stays(where: str) -> None:
+    text = deployment([MODEL])
+    document = yaml.safe_load(text)
+    container = document["spec"]["template"]["spec"]["containers"][0]
+    reference = "$(VECTOR_STORE_EMBEDDING_MODEL)"
+    if where == "subPathExpr":
+        container["volumeMounts"] = [
+            {"name": "data", "mountPath": "/models", "subPathExpr": reference}
+        ]
+        document["spec"]["template"]["spec"]["volumes"] = [{"name": "data", "emptyDir": {}}]
+    else:
+        container[where] = ["llama", "stack", "run", f"--model={reference}"]
+    plan = plan_of(yaml.safe_dump(document, sort_keys=False))
+    (model,) = [v for v in plan.variables if v.name == "VECTOR_STORE_EMBEDDING_MODEL"]
+    # Baked into run.yaml, and its entry kept for the reference.
+    assert model.classification is Classification.MIGRATED
+    assert not model.removed
+    assert model.reason is not None and "expands $(VECTOR_STORE_EMBEDDING_MODEL)" in model.reason
