@@ -121,6 +121,11 @@ _KINDS = (
         "more than one container looks like Llama Stack",
     ),
     Kind(
+        "shared-node",
+        Severity.ERROR,
+        "a node the migration edits is a YAML anchor that an alias shares",
+    ),
+    Kind(
         "layout-conflict",
         Severity.ERROR,
         "the pod already uses the new layout's names or a run config of its own",

@@ -70,6 +70,17 @@ def plan(
     if shape:
         return _error(document, namespace, "workload-invalid", shape)
     name = str(container.get("name", f"#{index}"))
+    uses = _uses(document.data)
+    edited = [
+        ("spec.template.spec", pod),
+        (f"container {name}", container),
+        (f"the env list of container {name}", container.get("env")),
+        (f"the volumeMounts list of container {name}", container.get("volumeMounts")),
+        ("spec.template.spec.volumes", pod.get("volumes")),
+    ]
+    shared = [what for what, node in edited if uses.get(id(node), 0) > 1]
+    if shared:
+        return _error(document, namespace, "shared-node", _shared_message(shared[0]), name)
     container_path: Path = (*_POD_SPEC, "containers", index)
     environment = kube_env.resolve(
         container, config_maps, enable_service_links=pod.get("enableServiceLinks") is not False
@@ -165,6 +176,11 @@ def plan(
     ]
 
     variables, removed_indices = _classify(container, environment, table, bake, refused, profile)
+    entries = container.get("env") or []
+    shared_items = [i for i in sorted(removed_indices) if uses.get(id(entries[i]), 0) > 1]
+    if shared_items:
+        what = f"env entry {entries[shared_items[0]].get('name')} of container {name}"
+        return _error(document, namespace, "shared-node", _shared_message(what), name)
     env_values: dict[str, str] = {}
     kept: list[str] = []
     for fate in variables:
@@ -608,6 +624,30 @@ def _unfit_for_helm(
             for name in names:
                 unfit.setdefault(name, f"at {format_path(path)}: {reason}")
     return unfit
+
+
+def _uses(tree: Any) -> dict[int, int]:
+    """How often each map and list of a loaded document is reached: more than once is a
+    YAML anchor that an alias shares."""
+    counts: dict[int, int] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping | list):
+            continue
+        counts[id(node)] = counts.get(id(node), 0) + 1
+        if counts[id(node)] == 1:
+            stack.extend(node.values() if isinstance(node, Mapping) else node)
+    return counts
+
+
+def _shared_message(what: str) -> str:
+    return (
+        f"{what} is a YAML anchor that an alias elsewhere in the manifest shares; editing "
+        "it would change the other place too (another container would lose the variable "
+        "or gain the mount). Expand the alias (write the node out where it is used) and "
+        "convert again"
+    )
 
 
 def _expanded_elsewhere(container: Mapping[str, Any]) -> dict[str, str]:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrate import pipeline, profile
 from migrate.model import Classification, Plan, Status
@@ -196,3 +198,97 @@ def test_a_variable_that_command_args_or_subpathexpr_expand_stays(where: str) ->
     assert model.classification is Classification.MIGRATED
     assert not model.removed
     assert model.reason is not None and "expands $(VECTOR_STORE_EMBEDDING_MODEL)" in model.reason
+
+
+# -- anchors and aliases ------------------------------------------------------------------
+
+_ENV_LINES = [
+    "- name: VECTOR_STORE_DEFAULT_PROVIDER\n  value: milvus\n",
+    "- name: VECTOR_STORE_EMBEDDING_MODEL\n  value: all-MiniLM-L6-v2\n",
+    "- name: HOME\n  value: /home/lls\n",
+    "- name: LOG_LEVEL\n  value: info\n",
+]
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "".join(" " * spaces + line if line.strip() else line for line in text.splitlines(True))
+
+
+@st.composite
+def anchored_pods(draw: st.DrawFn) -> str:
+    """A pod whose Llama Stack container shares its env list, its mounts or single env
+    entries with sidecars and init containers through anchors and aliases."""
+    entries = draw(st.lists(st.sampled_from(range(len(_ENV_LINES))), min_size=1, unique=True))
+    anchor_items = draw(st.sets(st.sampled_from(entries)))
+    anchor_env = draw(st.booleans())
+    anchor_mounts = draw(st.booleans())
+    env_text = ""
+    for index in entries:
+        line = _ENV_LINES[index]
+        if index in anchor_items:
+            line = line.replace("- name:", f"- &item{index}\n  name:", 1)
+        env_text += line
+    others: list[str] = []
+    for position in range(draw(st.integers(0, 3))):
+        uses: list[str] = []
+        if anchor_env and draw(st.booleans()):
+            uses.append("env: *env")
+        elif len(anchor_items) > 0 and draw(st.booleans()):
+            shared = draw(st.sampled_from(sorted(anchor_items)))
+            uses.append(f"env:\n  - *item{shared}\n  - name: OWN\n    value: x")
+        if anchor_mounts and draw(st.booleans()):
+            uses.append("volumeMounts: *mounts")
+        body = "\n".join([f"name: side{position}", "image: busybox", *uses])
+        others.append("- " + _indent(body, 2)[2:])
+    init = draw(st.booleans())
+    llama = "\n".join(
+        [
+            "- name: llama-stack",
+            "  image: ghcr.io/tu-wien-datalab/llama-stack:main",
+            "  env:" + (" &env" if anchor_env else ""),
+            _indent(env_text, 4).rstrip("\n"),
+            "  volumeMounts:" + (" &mounts" if anchor_mounts else ""),
+            "    - name: data",
+            "      mountPath: /data",
+        ]
+    )
+    containers = llama + ("\n" + "\n".join(others[1:] if init else others) if others else "")
+    spec = ["containers:", _indent(containers, 2)]
+    if init and others:
+        # After the containers: an alias must follow its anchor in the text.
+        spec += ["initContainers:", _indent(others[0], 2)]
+    spec += ["volumes:", "  - name: data", "    emptyDir: {}"]
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: llama-stack\n"
+        "  namespace: ai\nspec:\n  selector:\n    matchLabels: {app: l}\n  template:\n"
+        "    metadata:\n      labels: {app: l}\n    spec:\n" + _indent("\n".join(spec), 6) + "\n"
+    )
+
+
+def _others(data: Any) -> list[Any]:
+    pod = data["spec"]["template"]["spec"]
+    containers = [c for c in pod["containers"] if c["name"] != "llama-stack"]
+    return containers + list(pod.get("initContainers") or [])
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=anchored_pods())
+def test_no_container_but_the_llama_stack_one_ever_changes(text: str) -> None:
+    original = yaml.safe_load(text)
+    result = pipeline.convert(list(manifests.documents("pod.yaml", text)), PROFILE)
+    (outcome,) = result.outcomes
+    if outcome.plan.status is Status.ERROR:
+        # Refused, nothing written: a shared node, or a sidecar that shares the variables
+        # so that it looks like Llama Stack too.
+        assert [f.id for f in outcome.plan.findings] in (["shared-node"], ["container-ambiguous"])
+        assert not outcome.artifacts
+        return
+    assert outcome.plan.status is Status.NEEDS_MIGRATION, outcome.plan.findings
+    patched_text = next(a.text for a in outcome.artifacts if a.path.name == "deployment.yaml")
+    patched = yaml.safe_load(patched_text)
+    assert _others(patched) == _others(original)
+    (llama,) = [
+        c for c in patched["spec"]["template"]["spec"]["containers"] if c["name"] == "llama-stack"
+    ]
+    assert llama["env"][0]["name"] == "RUN_CONFIG_PATH"
+    assert not [e for e in llama["env"] if e["name"].startswith("VECTOR_STORE_")]
