@@ -121,6 +121,11 @@ _KINDS = (
         "more than one container looks like Llama Stack",
     ),
     Kind(
+        "configmap-too-large",
+        Severity.ERROR,
+        "the run.yaml does not fit into a ConfigMap (1 MiB)",
+    ),
+    Kind(
         "shared-node",
         Severity.ERROR,
         "a node the migration edits is a YAML anchor that an alias shares",

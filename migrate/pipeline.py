@@ -244,6 +244,20 @@ def _render(workload_plan: Plan, profile: Profile) -> Outcome:
     if workload_plan.status is not Status.NEEDS_MIGRATION:
         return Outcome(plan=workload_plan)
     folder = directory(workload_plan)
+    try:
+        configmap_text = configmap.render(workload_plan, profile)
+    except configmap.TooLarge as error:
+        message = (
+            f"the run.yaml makes ConfigMap {workload_plan.configmap} {error.size:,} bytes, and "
+            f"the API server refuses ConfigMap data over {configmap.MAX_DATA_BYTES:,} bytes "
+            "(1 MiB); nothing was written for this workload"
+        )
+        failed = replace(
+            workload_plan,
+            status=Status.ERROR,
+            findings=(*workload_plan.findings, finding("configmap-too-large", message)),
+        )
+        return Outcome(plan=failed)
     patched = manifest.render(workload_plan)
     artifacts = (
         Artifact(
@@ -251,7 +265,7 @@ def _render(workload_plan: Plan, profile: Profile) -> Outcome:
             overlay.render(workload_plan, profile.target),
         ),
         # The ConfigMap before the workload that mounts it, as Helm orders them.
-        Artifact(folder / CONFIGMAP_FILE, configmap.render(workload_plan, profile)),
+        Artifact(folder / CONFIGMAP_FILE, configmap_text),
         Artifact(folder / f"{workload_plan.kind.lower()}.yaml", patched.text),
     )
     return Outcome(plan=workload_plan, artifacts=artifacts, exact=patched.exact)

@@ -18,6 +18,18 @@ from migrate.errors import InputError, InternalError
 from migrate.model import Plan
 from migrate.profile import Profile
 
+# The API server refuses a ConfigMap whose data (keys and values) exceeds 1 MiB.
+MAX_DATA_BYTES = 1024 * 1024
+
+
+class TooLarge(Exception):
+    """The run.yaml does not fit into a ConfigMap."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
 # Labels that say who manages an object; a ConfigMap we write is not Helm's.
 _OWNER_LABELS = ("app.kubernetes.io/managed-by", "helm.sh/chart")
 
@@ -31,8 +43,11 @@ def run_yaml(run_config: Mapping[str, Any]) -> str:
 
 
 def render(plan: Plan, profile: Profile) -> str:
-    """The text of ``configmap.yaml``."""
+    """The text of ``configmap.yaml``; raises TooLarge when the API server would refuse it."""
     text = run_yaml(plan.run_config)
+    size = len(text.encode("utf-8")) + len(profile.file_name.encode("utf-8"))
+    if size > MAX_DATA_BYTES:
+        raise TooLarge(size)
     metadata: dict[str, Any] = {"name": plan.configmap}
     if plan.document.namespace:
         metadata["namespace"] = plan.document.namespace
