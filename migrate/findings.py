@@ -113,6 +113,22 @@ _KINDS = (
         Severity.WARNING,
         "the Helm release's values do not explain the pod's env",
     ),
+    # Workloads that are not migrated, and why.
+    Kind(
+        "own-config",
+        Severity.INFO,
+        "the pod runs Llama Stack with its own config, not the image's run.yaml",
+    ),
+    Kind(
+        "kind-not-migrated",
+        Severity.WARNING,
+        "a workload of a kind migrate does not convert runs the Llama Stack container",
+    ),
+    Kind(
+        "older-image",
+        Severity.WARNING,
+        "the pod's env shows an older chart, whose image may bake another run.yaml",
+    ),
     # Workloads that cannot be migrated.
     Kind("workload-invalid", Severity.ERROR, "the workload is not a valid pod template"),
     Kind(

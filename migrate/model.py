@@ -60,6 +60,9 @@ class Status(enum.Enum):
     NEEDS_MIGRATION = "needs migration"
     ALREADY_MIGRATED = "already migrated"
     NOT_LLAMA_STACK = "not Llama Stack"
+    # runs Llama Stack, but not from the image's run.yaml (its own config), or is of a
+    # kind migrate does not convert: reported, nothing written
+    NOT_MIGRATED = "not migrated"
     ERROR = "error"
 
 
@@ -129,6 +132,8 @@ class Plan:
     # whether Helm's render of the target chart with the overlay was checked (--verify)
     # and resolved like the old pod: None when not asked
     verified: bool | None = None
+    # why the workload counts as one of this chart's Llama Stack pods (image, names, env)
+    recognised: str | None = None
     # the Llama Stack container's env as the kubelet would give it (not in reports)
     environment: Any = field(default=None, compare=False, repr=False)
 

@@ -18,7 +18,7 @@ from migrate.emitters import configmap, manifest, overlay, textpatch
 from migrate.errors import InputError, InternalError
 from migrate.findings import finding
 from migrate.model import Document, Plan, Severity, Status
-from migrate.plan import WORKLOAD_KINDS, plan
+from migrate.plan import WORKLOAD_KINDS, not_converted, plan
 from migrate.profile import Profile
 from migrate.sources import manifests
 
@@ -132,6 +132,9 @@ def convert(
     seen: dict[tuple[str, str, str], Document] = {}
     for document in documents:
         if document.kind not in WORKLOAD_KINDS:
+            other = not_converted(document, profile)
+            if other is not None:
+                outcomes.append(Outcome(plan=other))
             continue
         try:
             _check_names(document, seen)

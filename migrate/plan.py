@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,14 +59,34 @@ def plan(
     namespace = document.namespace or "default"
     pod = overlay.get_exact(document.data, _POD_SPEC)
     containers = pod.get("containers") if isinstance(pod, Mapping) else None
-    if not isinstance(containers, list) or not containers:
+    if containers == []:
+        # No container at all (a Kustomize base, say): nothing of Llama Stack runs here.
+        return Plan(document=document, namespace=namespace, status=Status.NOT_LLAMA_STACK)
+    if not isinstance(containers, list):
         return _error(document, namespace, "workload-invalid", "the pod template has no containers")
     chosen = _llama_stack_container(containers, profile)
     if chosen is None:
         return Plan(document=document, namespace=namespace, status=Status.NOT_LLAMA_STACK)
     if isinstance(chosen, str):
         return _error(document, namespace, "container-ambiguous", chosen)
-    index, container = chosen
+    index, container, recognised = chosen
+    own = own_config(container, profile)
+    if own is not None:
+        label = container.get("name", f"#{index}")
+        return Plan(
+            document=document,
+            namespace=namespace,
+            status=Status.NOT_MIGRATED,
+            container=str(label),
+            recognised=recognised,
+            findings=(
+                finding(
+                    "own-config",
+                    f"container {label} {own}: it does not start from the image's run.yaml, "
+                    "so there is nothing to translate; nothing is written",
+                ),
+            ),
+        )
     shape = _shape_problem(pod, container)
     if shape:
         return _error(document, namespace, "workload-invalid", shape)
@@ -91,7 +112,11 @@ def plan(
     state = _existing_layout(pod, container, environment, profile)
     if state == "migrated":
         return Plan(
-            document=document, namespace=namespace, status=Status.ALREADY_MIGRATED, container=name
+            document=document,
+            namespace=namespace,
+            status=Status.ALREADY_MIGRATED,
+            container=name,
+            recognised=recognised,
         )
     if state is not None:
         return _error(document, namespace, "layout-conflict", state, container=name)
@@ -109,6 +134,19 @@ def plan(
                 "command leaves the namespace to you",
             )
         )
+    if profile.template_source.startswith("built-in"):
+        for older in profile.older_images:
+            all_set = all(
+                environment.get(n).state is not kube_env.State.UNSET for n in older.when_set
+            )
+            if all_set and environment.get(older.when_unset).state is kube_env.State.UNSET:
+                findings.append(
+                    finding(
+                        "older-image",
+                        f"container {name} {older.message}; pass that image's run.yaml with "
+                        "--template",
+                    )
+                )
     run_config_var = environment.get(profile.env_name)
     if _only_possibly_set(run_config_var):
         findings.append(
@@ -297,6 +335,7 @@ def plan(
         drift=drift,
         findings=tuple(findings),
         environment=environment,
+        recognised=recognised,
     )
 
 
@@ -480,13 +519,80 @@ def _shape_problem(pod: Mapping[str, Any], container: Mapping[str, Any]) -> str 
     return None
 
 
-def is_llama_stack(document: Document, profile: Profile) -> bool:
-    """Whether a Deployment or StatefulSet has (or may have) a Llama Stack container."""
-    pod = overlay.get_exact(document.data, _POD_SPEC)
+def is_llama_stack(document: Document, profile: Profile, pod_spec: Path = _POD_SPEC) -> bool:
+    """Whether a workload has (or may have) a Llama Stack container."""
+    pod = overlay.get_exact(document.data, pod_spec)
     containers = pod.get("containers") if isinstance(pod, Mapping) else None
     if not isinstance(containers, list):
         return False
     return _llama_stack_container(containers, profile) is not None
+
+
+# Pod templates of the other kinds that can run the container: not converted, but named.
+OTHER_KINDS: dict[str, Path] = {
+    "DaemonSet": _POD_SPEC,
+    "ReplicaSet": _POD_SPEC,
+    "Job": _POD_SPEC,
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Pod": ("spec",),
+}
+
+
+def not_converted(document: Document, profile: Profile) -> Plan | None:
+    """A workload of another kind that runs this chart's container: reported, not changed."""
+    path = OTHER_KINDS.get(document.kind)
+    if path is None or not is_llama_stack(document, profile, path):
+        return None
+    pod = overlay.get_exact(document.data, path)
+    chosen = _llama_stack_container(pod["containers"], profile)
+    name = chosen[1].get("name") if isinstance(chosen, tuple) else None
+    return Plan(
+        document=document,
+        namespace=document.namespace or "default",
+        status=Status.NOT_MIGRATED,
+        container=str(name) if name else None,
+        recognised=chosen[2] if isinstance(chosen, tuple) else None,
+        findings=(
+            finding(
+                "kind-not-migrated",
+                f"this {document.kind} runs the Llama Stack container, and migrate converts "
+                "Deployments and StatefulSets only: give it the ConfigMap by hand (env "
+                "RUN_CONFIG_PATH, the volume and the mount, as the converted workloads get "
+                "them), or run it from a Deployment",
+            ),
+        ),
+    )
+
+
+# How a container names a config file of its own: `llama stack run FILE`, `--config`.
+_CONFIG_FILE = re.compile(r"\.(ya?ml|json)$|/")
+
+
+def own_config(container: Mapping[str, Any], profile: Profile) -> str | None:
+    """How the container starts Llama Stack from a config of its own, if it does."""
+    env = container.get("env")
+    for item in env if isinstance(env, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        if item.get("name") == "LLAMA_STACK_CONFIG":
+            return "sets LLAMA_STACK_CONFIG"
+        value = item.get("value")
+        named_path = item.get("name") == profile.env_name and isinstance(value, str)
+        if named_path and value != profile.run_config_path:
+            return f"sets {profile.env_name} to {value!r}"
+    words: list[str] = []
+    for key in ("command", "args"):
+        value = container.get(key)
+        for part in value if isinstance(value, list) else []:
+            if isinstance(part, str):
+                words += part.split()
+    for position, word in enumerate(words):
+        if word == "--config" or word.startswith("--config="):
+            return "passes --config"
+        after_run = position >= 2 and words[position - 2 : position] == ["stack", "run"]
+        if after_run and not word.startswith("-") and _CONFIG_FILE.search(word):
+            return f"runs `llama stack run {word}`"
+    return None
 
 
 def _image_repository(image: str) -> str:
@@ -498,35 +604,46 @@ def _image_repository(image: str) -> str:
 
 def _llama_stack_container(
     containers: list[Any], profile: Profile
-) -> tuple[int, Mapping[str, Any]] | str | None:
-    """The Llama Stack container: its index and data, a message if ambiguous, None if absent."""
-    by_env: list[int] = []
-    by_look: list[int] = []
+) -> tuple[int, Mapping[str, Any], str] | str | None:
+    """The Llama Stack container: its index, data and what recognised it; a message if
+    ambiguous; None if there is none."""
+    by_env: dict[int, list[str]] = {}
+    by_look: dict[int, list[str]] = {}
     for index, container in enumerate(containers):
         if not isinstance(container, Mapping):
             continue
+        image = container.get("image")
+        repository = _image_repository(image) if isinstance(image, str) else ""
+        if any(fnmatch.fnmatchcase(repository, glob) for glob in profile.container_exclude):
+            continue  # e.g. the operator's controller: no Llama Stack server
         env = container.get("env")
         env_names = [
             str(item["name"])
             for item in (env if isinstance(env, list) else [])
             if isinstance(item, Mapping) and isinstance(item.get("name"), str)
         ]
-        if any(evaluate.matches(n, profile.container_env) for n in env_names):
-            by_env.append(index)
-        image = container.get("image")
-        repository = _image_repository(image) if isinstance(image, str) else ""
-        if any(fnmatch.fnmatchcase(repository, glob) for glob in profile.container_images) or any(
-            fnmatch.fnmatchcase(str(container.get("name", "")), glob)
-            for glob in profile.container_names
-        ):
-            by_look.append(index)
-    candidates = by_env or by_look
+        matched = [n for n in env_names if evaluate.matches(n, profile.container_env)]
+        if matched:
+            by_env[index] = [f"env {', '.join(matched)}"]
+        looks: list[str] = []
+        if any(fnmatch.fnmatchcase(repository, glob) for glob in profile.container_images):
+            looks.append(f"image {repository}")
+        name = str(container.get("name", ""))
+        if any(fnmatch.fnmatchcase(name, glob) for glob in profile.container_names):
+            looks.append(f"container name {name}")
+        if looks:
+            by_look[index] = looks
+    # A sidecar that shares the env (an aliased list) does not look like the server.
+    both = [i for i in by_env if i in by_look]
+    candidates = both or list(by_env) or list(by_look)
     if not candidates:
         return None
     if len(candidates) > 1:
         names = ", ".join(str(containers[i].get("name", f"#{i}")) for i in candidates)
         return f"more than one container looks like Llama Stack ({names}); cannot tell which"
-    return candidates[0], containers[candidates[0]]
+    chosen = candidates[0]
+    why = by_look.get(chosen, []) + by_env.get(chosen, [])
+    return chosen, containers[chosen], "; ".join(why)
 
 
 def _existing_layout(

@@ -34,6 +34,15 @@ class Hazard:
 
 
 @dataclass(frozen=True)
+class OlderImage:
+    """An env that shows an older chart, whose image may bake an older run.yaml."""
+
+    when_set: tuple[str, ...]  # every one of these is set
+    when_unset: str  # and this one is not
+    message: str
+
+
+@dataclass(frozen=True)
 class Profile:
     """One chart/image pair: how its pods were configured before, and how after."""
 
@@ -51,6 +60,8 @@ class Profile:
     container_images: tuple[str, ...]
     container_names: tuple[str, ...]
     container_env: tuple[str, ...]
+    container_exclude: tuple[str, ...] = ()
+    older_images: tuple[OlderImage, ...] = ()
     hazards: tuple[Hazard, ...] = ()
     # the old chart's values section, and value path (inside it) → migrated variable
     legacy_section: str = ""
@@ -164,6 +175,15 @@ def load(
         container_images=tuple(str(g) for g in container["images"]),
         container_names=tuple(str(g) for g in container["names"]),
         container_env=tuple(str(g) for g in container["env"]),
+        container_exclude=tuple(str(g) for g in container.get("exclude_images") or ()),
+        older_images=tuple(
+            OlderImage(
+                tuple(str(n) for n in o["when_set"]),
+                str(o["when_unset"]),
+                " ".join(str(o["message"]).split()),
+            )
+            for o in meta.get("older_images") or []
+        ),
         hazards=tuple(
             Hazard(str(h["key"]), str(h["when_set"]), " ".join(str(h["message"]).split()))
             for h in meta.get("hazards") or []

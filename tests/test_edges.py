@@ -292,3 +292,90 @@ def test_no_container_but_the_llama_stack_one_ever_changes(text: str) -> None:
     ]
     assert llama["env"][0]["name"] == "RUN_CONFIG_PATH"
     assert not [e for e in llama["env"] if e["name"].startswith("VECTOR_STORE_")]
+
+
+# -- which workloads are this chart's Llama Stack pods ---------------------------------------
+
+
+def _with_container(**fields: Any) -> str:
+    document = yaml.safe_load(deployment([MODEL]))
+    document["spec"]["template"]["spec"]["containers"][0].update(fields)
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        ({"args": ["llama", "stack", "run", "/etc/config/stack_run_config.yaml"]}, "llama stack"),
+        ({"command": ["sh", "-c", "llama stack run /etc/config/run.yaml --port 8321"]}, "run"),
+        ({"args": ["--config", "/etc/config/run.yaml"]}, "--config"),
+        ({"args": ["--config=/etc/config/run.yaml"]}, "--config"),
+    ],
+)
+def test_a_pod_that_runs_its_own_config_is_reported_not_migrated(
+    fields: dict[str, Any], why: str
+) -> None:
+    plan = plan_of(_with_container(**fields))
+    assert plan.status is Status.NOT_MIGRATED
+    (found,) = plan.findings
+    assert (found.id, found.severity.value) == ("own-config", "info")
+    assert why in found.message
+
+
+def test_own_config_by_env_and_a_distro_name_is_no_file() -> None:
+    env = [MODEL, {"name": "LLAMA_STACK_CONFIG", "value": "/etc/config/run.yaml"}]
+    assert plan_of(deployment(env)).status is Status.NOT_MIGRATED
+    other = [MODEL, {"name": "RUN_CONFIG_PATH", "value": "/etc/other/run.yaml"}]
+    assert plan_of(deployment(other)).status is Status.NOT_MIGRATED
+    # `llama stack run tuw-ai` names the baked distribution: the image's run.yaml.
+    plan = plan_of(_with_container(args=["llama", "stack", "run", "tuw-ai"]))
+    assert plan.status is Status.NEEDS_MIGRATION
+
+
+def test_the_operator_controller_and_an_empty_pod_are_not_llama_stack() -> None:
+    document = yaml.safe_load(deployment([]))
+    container = document["spec"]["template"]["spec"]["containers"][0]
+    container.update(name="manager", image="quay.io/llamastack/llama-stack-k8s-operator:v0.4")
+    assert plan_of(yaml.safe_dump(document)).status is Status.NOT_LLAMA_STACK
+    document["spec"]["template"]["spec"]["containers"] = []
+    assert plan_of(yaml.safe_dump(document)).status is Status.NOT_LLAMA_STACK
+
+
+def test_a_sidecar_sharing_the_env_does_not_make_the_pod_ambiguous() -> None:
+    document = yaml.safe_load(deployment([MODEL]))
+    containers = document["spec"]["template"]["spec"]["containers"]
+    containers.append({"name": "exporter", "image": "busybox", "env": [MODEL]})
+    plan = plan_of(yaml.safe_dump(document, sort_keys=False))
+    assert plan.status is Status.NEEDS_MIGRATION and plan.container == "llama-stack"
+    assert plan.recognised is not None and "image" in plan.recognised
+
+
+@pytest.mark.parametrize("kind", ["DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"])
+def test_other_kinds_that_run_the_container_are_named_not_dropped(kind: str) -> None:
+    pod = yaml.safe_load(deployment([MODEL]))["spec"]["template"]
+    spec: dict[str, Any]
+    if kind == "Pod":
+        spec = pod["spec"]
+    elif kind == "CronJob":
+        spec = {"schedule": "@daily", "jobTemplate": {"spec": {"template": pod}}}
+    else:
+        spec = {"selector": {"matchLabels": {"app": "llama-stack"}}, "template": pod}
+    document = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, "spec": spec}
+    result = pipeline.convert(
+        list(manifests.documents("k.yaml", yaml.safe_dump(document))), PROFILE
+    )
+    (outcome,) = result.outcomes
+    assert outcome.plan.status is Status.NOT_MIGRATED and not outcome.artifacts
+    assert [f.id for f in outcome.plan.findings] == ["kind-not-migrated"]
+
+
+def test_three_variables_without_the_dimension_point_at_an_older_image() -> None:
+    env = [
+        {"name": "VECTOR_STORE_DEFAULT_PROVIDER", "value": "milvus"},
+        {"name": "VECTOR_STORE_EMBEDDING_PROVIDER", "value": "vllm"},
+        {"name": "VECTOR_STORE_EMBEDDING_MODEL", "value": "intfloat/e5-mistral-7b-instruct"},
+    ]
+    found = {f.id: f for f in plan_of(deployment(env)).findings}
+    assert "--template" in found["older-image"].message
+    env.append({"name": "VECTOR_STORE_EMBEDDING_DIMENSION", "value": "4096"})
+    assert "older-image" not in {f.id for f in plan_of(deployment(env)).findings}

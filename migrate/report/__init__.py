@@ -176,6 +176,7 @@ def build(
             "notLlamaStack": statuses.count(Status.NOT_LLAMA_STACK.value),
             "needsMigration": statuses.count(Status.NEEDS_MIGRATION.value),
             "alreadyMigrated": statuses.count(Status.ALREADY_MIGRATED.value),
+            "notMigrated": statuses.count(Status.NOT_MIGRATED.value),
             "errors": statuses.count(Status.ERROR.value),
             "findings": {s.value: counts[s.value] for s in Severity},
             "ignored": dict(sorted(tally.ignored.items())),
@@ -227,6 +228,7 @@ def _workload(
         "status": plan.status.value,
         "container": plan.container,
         "helmRelease": helm_release(plan),
+        "recognisedBy": plan.recognised,
         "variables": [
             {
                 "name": v.name,
@@ -349,7 +351,8 @@ def summary_line(report: Mapping[str, Any]) -> str:
         f"{plural(s['workloads'], 'Llama Stack workload')} in "
         f"{plural(s['documents'], 'document')}: "
         f"{s['needsMigration']} to migrate, {s['alreadyMigrated']} already migrated, "
-        f"{s['errors']} errors; findings: {findings['error']} error, "
+        + (f"{s['notMigrated']} not migrated, " if s["notMigrated"] else "")
+        + f"{s['errors']} errors; findings: {findings['error']} error, "
         f"{findings['warning']} warning, {findings['info']} info"
     )
     if ignored:

@@ -58,6 +58,8 @@ def _facts(workload: Mapping[str, Any], verify: bool = False) -> list[tuple[str,
         facts.append(("container", workload["container"]))
     if workload["helmRelease"]:
         facts.append(("helm release", workload["helmRelease"]))
+    if workload["recognisedBy"]:
+        facts.append(("recognised by", workload["recognisedBy"]))
     if verify and workload["verified"] is None and workload["status"] == "needs migration":
         facts.append(("verified", "not asked: no Helm release manages it"))
     if workload["verified"] is not None:
