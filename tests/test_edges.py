@@ -379,3 +379,24 @@ def test_three_variables_without_the_dimension_point_at_an_older_image() -> None
     assert "--template" in found["older-image"].message
     env.append({"name": "VECTOR_STORE_EMBEDDING_DIMENSION", "value": "4096"})
     assert "older-image" not in {f.id for f in plan_of(deployment(env)).findings}
+
+
+def test_a_template_with_another_provider_count_still_finds_the_hazard(tmp_path: Path) -> None:
+    builtin = (ROOT / "migrate" / "profiles" / "tuw-ai" / "template-run.yaml").read_text()
+    extra = (
+        "    - provider_id: ${env.OLLAMA_URL:+ollama}\n"
+        "      provider_type: remote::ollama\n"
+        "      config:\n"
+        "        url: ${env.OLLAMA_URL:=http://localhost:11434}\n"
+    )
+    at = builtin.index("    - provider_id: openai")
+    template = tmp_path / "run.yaml"
+    template.write_text(builtin[:at] + extra + builtin[at:])
+    seed = ROOT / "fixtures" / "manifests" / "demo" / "seed-example.yaml"
+    common = ("convert", "-f", str(seed), "--dry-run", "-o", "json", "--template", str(template))
+    for policy, severity in ((), "warning"), (("--adopt-chart-defaults",), "error"):
+        done = run(*common, "--target", "runconfig", *policy)
+        (workload,) = json.loads(done.stdout)["workloads"]
+        hazards = [f for f in workload["findings"] if f["id"] == "chart-default-hazard"]
+        assert [f["severity"] for f in hazards] == [severity], done.stderr
+        assert "providers.inference[0].config.allowed_models" in hazards[0]["message"]

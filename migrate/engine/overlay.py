@@ -113,7 +113,31 @@ def differences(
         return found
     if (equal or same_or_missing)(before, after):
         return []
+    old_ids, new_ids = _by_provider(before), _by_provider(after)
+    if old_ids is not None and new_ids is not None:
+        # Provider lists of another length pair up by provider_id, so that a changed key
+        # of one provider is still found at its own path (indices of ``after``).
+        found = []
+        for key, index in new_ids.items():
+            old = before[old_ids[key]] if key in old_ids else MISSING
+            found += differences(old, after[index], equal, (*path, index))
+        if set(old_ids) - set(new_ids):
+            found.append((path, before, after))  # a provider went away: the list itself
+        return found
     return [(path, before, after)]
+
+
+def _by_provider(items: Any) -> dict[str, int] | None:
+    """provider_id → index, for a list of providers with distinct ids; else None."""
+    if not isinstance(items, list):
+        return None
+    ids: dict[str, int] = {}
+    for index, item in enumerate(items):
+        key = item.get("provider_id") if isinstance(item, Mapping) else None
+        if not isinstance(key, str) or key in ids:
+            return None
+        ids[key] = index
+    return ids
 
 
 def set_exact(tree: Any, path: Path, value: Any) -> Any:
