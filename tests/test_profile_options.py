@@ -212,7 +212,8 @@ def test_a_workload_that_cannot_be_migrated_exits_1_and_others_still_convert(
             "          env:\n",
             "          env:\n"
             "            - name: RUN_CONFIG_PATH\n"
-            "              value: /opt/run.yaml\n",
+            "              valueFrom:\n"
+            "                secretKeyRef: {name: paths, key: run}\n",
             1,
         )
     )
@@ -220,7 +221,7 @@ def test_a_workload_that_cannot_be_migrated_exits_1_and_others_still_convert(
     run = migrate("convert", "-f", "-", "-d", str(tmp_path), stdin=stream)
     assert run.returncode == 1
     assert "Deployment default/llama-stack: error" in run.stdout
-    assert "RUN_CONFIG_PATH is already set to '/opt/run.yaml'" in run.stdout
+    assert "RUN_CONFIG_PATH is already set to a value not known offline" in run.stdout
     assert overlay_of(tmp_path, "research", "llama-stack") == SEED_MODULAR_OVERLAY
     assert not (tmp_path / "default").exists()
     # Only the workload that converted has a next step.
@@ -280,7 +281,7 @@ spec:
     # No Helm release manages the workload: the patched manifest is the next step, and it
     # keeps both variables as they were; no chart passes extra env vars, so no env: key.
     assert "[env-not-carried]" not in run.stdout
-    assert "  next: kubectl apply -f " in run.stdout
+    assert "  next: kubectl -n <namespace> apply -f " in run.stdout
     folder = tmp_path / "out" / "default" / "llama-stack"
     deployment = yaml.safe_load((folder / "deployment.yaml").read_text())
     (container,) = deployment["spec"]["template"]["spec"]["containers"]

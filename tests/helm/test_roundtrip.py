@@ -192,5 +192,3 @@ def test_seed_overlay_given_to_the_modular_chart_changes_nothing() -> None:
         "modular", values, helm_python.values_from_yaml(files["values-overlay.yaml"])
     )
     assert applied["vector_stores"]["default_provider_id"] == "milvus"
-
-_user_values = merge_user_values  # TEMP-ALIAS
