@@ -213,7 +213,16 @@ def plan(
         for c in conflicts
     ]
 
-    variables, removed_indices = _classify(container, environment, table, bake, refused, profile)
+    # A baked variable that the planned run.yaml still reads (a chart default adopted
+    # with its own placeholder) must keep its entry, or the pod would read another value.
+    still_read = {
+        name: [format_path(p) for p in paths]
+        for name, paths in evaluate.readers(desired).items()
+        if name in bake
+    }
+    variables, removed_indices = _classify(
+        container, environment, table, bake, refused, profile, still_read
+    )
     entries = container.get("env") or []
     shared_items = [i for i in sorted(removed_indices) if uses.get(id(entries[i]), 0) > 1]
     if shared_items:
@@ -794,8 +803,10 @@ def _classify(
     bake: Mapping[str, str | None],
     refused: Mapping[str, str],
     profile: Profile,
+    still_read: Mapping[str, list[str]] | None = None,
 ) -> tuple[list[VariablePlan], set[int]]:
     """Each env var's fate, and the env entries to remove."""
+    still_read = still_read or {}
     env = container.get("env")
     entries = env if isinstance(env, list) else []
     named: dict[str, list[int]] = {}
@@ -805,7 +816,9 @@ def _classify(
     # The kubelet expands $(NAME) in command, args and subPathExpr too: removing NAME
     # would turn such a reference into literal text, so NAME stays.
     expanded = _expanded_elsewhere(container)
-    removed_names = {name for name in bake if name in named and name not in expanded}
+    removed_names = {
+        name for name in bake if name in named and name not in expanded and name not in still_read
+    }
     # An entry that expands $(NAME) would change if NAME's entry went away: keep NAME then.
     while True:
         removed_indices = {i for name in removed_names for i in named[name]}
@@ -824,7 +837,11 @@ def _classify(
         keys = tuple(format_path(p) for p in readers.get(name, []))
         if name in bake:
             reason = None
-            if name in expanded:
+            if name in still_read:
+                reason = "left in env because the planned run.yaml still reads it at " + ", ".join(
+                    still_read[name]
+                )
+            elif name in expanded:
                 reason = f"left in env because the container's {expanded[name]} expands $({name})"
             elif name in named and name not in removed_names:
                 reason = f"left in env because another env var expands $({name})"

@@ -400,3 +400,31 @@ def test_a_template_with_another_provider_count_still_finds_the_hazard(tmp_path:
         hazards = [f for f in workload["findings"] if f["id"] == "chart-default-hazard"]
         assert [f["severity"] for f in hazards] == [severity], done.stderr
         assert "providers.inference[0].config.allowed_models" in hazards[0]["message"]
+
+
+def test_a_baked_variable_that_an_adopted_default_still_reads_keeps_its_entry(
+    tmp_path: Path,
+) -> None:
+    """The image's run.yaml names the vLLM provider statically; the chart's default gates it
+    with ${env.VLLM_URL:+vllm}. Baking VLLM_URL (--migrate-var) and removing its entry would
+    switch the provider off: the entry stays, and the envFrom value behind it stays hidden."""
+    builtin = (ROOT / "migrate" / "profiles" / "tuw-ai" / "template-run.yaml").read_text()
+    template = tmp_path / "run.yaml"
+    template.write_text(
+        builtin.replace(
+            "    - provider_id: ${env.VLLM_URL:+vllm}\n", "    - provider_id: vllm\n", 1
+        )
+    )
+    env: list[dict[str, Any]] = [MODEL, {"name": "VLLM_URL", "value": "http://vllm.ai/v1"}]
+    document = yaml.safe_load(deployment(env))
+    container = document["spec"]["template"]["spec"]["containers"][0]
+    container["envFrom"] = [{"configMapRef": {"name": "defaults"}}]
+    defaults = configmap("defaults", {"VLLM_URL": "http://other/v1"})
+    text = defaults + "---\n" + yaml.safe_dump(document)
+    chosen = profile.load(template=template, extra_vars=("VLLM_URL",))
+    (outcome,) = pipeline.convert(list(manifests.documents("pod.yaml", text)), chosen).outcomes
+    (vllm,) = [v for v in outcome.plan.variables if v.name == "VLLM_URL"]
+    assert not vllm.removed
+    assert vllm.reason is not None and "still reads it" in vllm.reason
+    patched = next(a.text for a in outcome.artifacts if a.path.name == "deployment.yaml")
+    assert "http://vllm.ai/v1" in patched
