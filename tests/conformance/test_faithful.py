@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from migrate import pipeline, profile
@@ -114,8 +114,13 @@ class Var:
 _sources = st.sampled_from(["value", "value", "value", "secret", "configmap", "configmap-missing"])
 
 
+# The runtime (runc) sets HOME from the image's /etc/passwd when the pod's env has none or an
+# empty one: a home the pod's manifest never shows.
+PASSWD_HOME = "/home/from-passwd"
+
+
 @st.composite
-def pods(draw: st.DrawFn) -> tuple[list[Var], str | None]:
+def pods(draw: st.DrawFn) -> tuple[list[Var], str | None, list[str] | None]:
     variables: list[Var] = []
     names = [n for n in MIGRATED if draw(st.booleans())]
     names += [
@@ -128,11 +133,17 @@ def pods(draw: st.DrawFn) -> tuple[list[Var], str | None]:
         source = draw(_sources) if name in MIGRATED or name == "HOME" else "value"
         value = draw(_values) if name in MIGRATED else draw(runtime_values)
         variables.append(Var(name, source, value))
+    # The kubelet expands $(NAME) in args too: a reference to a migrated variable there.
+    args = None
+    if draw(st.booleans()):
+        args = ["--port", "8321", f"--note=$({draw(st.sampled_from(MIGRATED))})"]
     # envFrom of the same ConfigMap: unprefixed it defines the migrated variables too.
-    return variables, draw(st.sampled_from([None, "", "FROM_CM_"]))
+    return variables, draw(st.sampled_from([None, "", "FROM_CM_"])), args
 
 
-def manifest(variables: list[Var], envfrom_prefix: str | None) -> str:
+def manifest(
+    variables: list[Var], envfrom_prefix: str | None, args: list[str] | None = None
+) -> str:
     env: list[dict[str, Any]] = []
     config: dict[str, str] = {}
     for var in variables:
@@ -166,6 +177,8 @@ def manifest(variables: list[Var], envfrom_prefix: str | None) -> str:
     }
     if envfrom_prefix is not None:
         container["envFrom"] = [{"configMapRef": {"name": "cm"}, "prefix": envfrom_prefix}]
+    if args is not None:
+        container["args"] = args
     deployment = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -208,6 +221,8 @@ def true_env(container: Mapping[str, Any], variables: list[Var]) -> dict[str, st
             ref = item["valueFrom"]["configMapKeyRef"]
             if ref["key"] in config:
                 env[name] = config[ref["key"]]
+    if not env.get("HOME"):
+        env["HOME"] = PASSWD_HOME
     return env
 
 
@@ -283,11 +298,19 @@ def assert_same_behaviour(old: Resolution, new: Resolution, drift: tuple[Drift, 
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(pod=pods())
+# An empty HOME is no HOME: runc takes the one of /etc/passwd, and `~` follows it.
+@example(
+    pod=(
+        [Var("HOME", "value", ""), Var("VECTOR_STORE_EMBEDDING_MODEL", "value", "~/x")],
+        None,
+        None,
+    )
+)
 def test_migrated_config_resolves_like_the_old_one(
-    llama_stack: LlamaStack, pod: tuple[list[Var], str | None]
+    llama_stack: LlamaStack, pod: tuple[list[Var], str | None, list[str] | None]
 ) -> None:
-    variables, envfrom_prefix = pod
-    text = manifest(variables, envfrom_prefix)
+    variables, envfrom_prefix, args = pod
+    text = manifest(variables, envfrom_prefix, args)
     original = container_of(list(yaml.safe_load_all(text))[1])
     old_env = true_env(original, variables)
     old = llama_stack.resolve(TEMPLATE_TEXT, old_env)
@@ -304,8 +327,11 @@ def test_migrated_config_resolves_like_the_old_one(
         }
         new_env = true_env(new_container, variables)
         new = llama_stack.resolve(run_yaml, new_env)
+        # What the kubelet makes of the args is the same before and after.
+        old_args = [expand(a, old_env) for a in original.get("args") or []]
+        assert [expand(a, new_env) for a in new_container.get("args") or []] == old_args
         if preserve:
-            assert not outcome.plan.drift
+            assert not [d for d in outcome.plan.drift if d.adopted]
         assert_same_behaviour(old, new, outcome.plan.drift)
         event(f"starts={old.ok} valid={old.valid}")
     kept = sum(1 for v in outcome.plan.variables if v.classification.value == "kept")
