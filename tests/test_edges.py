@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +14,10 @@ from hypothesis import strategies as st
 from migrate import pipeline, profile
 from migrate.model import Classification, Plan, Status
 from migrate.sources import manifests
+from tests.support.cli import migrate as run
 
 PROFILE = profile.load()
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-        check=False,
-    )
 
 
 def deployment(env: list[dict[str, Any]], mounts: list[dict[str, Any]] | None = None) -> str:

@@ -4,10 +4,7 @@ values, values that must stay env vars, and breaking defaults kept by default.""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -21,22 +18,11 @@ from migrate.errors import InputError
 from migrate.model import Status
 from migrate.yamlio import same
 from tests.support import helm
+from tests.support.cli import migrate as run
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "fixtures" / "manifests" / "demo" / "seed-example.yaml"
 SECRET = ROOT / "fixtures" / "findings" / "env-not-carried" / "raises.yaml"
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-        check=False,
-    )
 
 
 def convert(path: Path, chosen: profile.Profile, **options: Any) -> pipeline.Outcome:

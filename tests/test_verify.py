@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,22 +11,11 @@ import pytest
 from migrate import pipeline, profile, verify
 from migrate.model import Status
 from tests.support import helm
+from tests.support.cli import migrate as run
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "fixtures" / "manifests" / "demo" / "seed-example.yaml"
 SEED_VALUES = ROOT / "fixtures" / "values" / "seed.yaml"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
-        timeout=120,
-        check=False,
-    )
 
 
 def seed_outcome(
@@ -126,7 +113,7 @@ def test_verify_without_helm_python_says_how_to_get_it(tmp_path: Path) -> None:
     (blocker / "__init__.py").write_text("raise ImportError('not installed here')\n")
     done = run(
         "convert", "-f", str(SEED), "--dry-run", "--chart", str(helm.MODULAR), "--verify",
-        env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
+        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "pip install 'llama-stack-migrate[helm]'" in done.stderr
