@@ -139,7 +139,20 @@ def plan(
             all_set = all(
                 environment.get(n).state is not kube_env.State.UNSET for n in older.when_set
             )
-            if all_set and environment.get(older.when_unset).state is kube_env.State.UNSET:
+            # The older chart wrote no entry for it at all; an entry that resolves to
+            # nothing (an optional reference) is the newer chart's pod.
+            entries = container.get("env")
+            declared = {
+                item.get("name")
+                for item in (entries if isinstance(entries, list) else [])
+                if isinstance(item, Mapping)
+            }
+            absent = older.when_unset not in declared
+            if (
+                all_set
+                and absent
+                and environment.get(older.when_unset).state is kube_env.State.UNSET
+            ):
                 findings.append(
                     finding(
                         "older-image",
