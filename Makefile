@@ -52,7 +52,7 @@ typecheck: $(BIN)/.installed
 test: $(BIN)/.installed $(CONFORMANCE_VENV)/.installed
 	$(BIN)/ruff check migrate tests benchmarks
 	$(BIN)/mypy
-	MIGRATE_CONFORMANCE_VENV=$(abspath $(CONFORMANCE_VENV)) $(BIN)/python -m pytest
+	MIGRATE_CONFORMANCE_VENV=$(abspath $(CONFORMANCE_VENV)) $(BIN)/python -m pytest -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) $(CONFORMANCE_VENV) out migrated .pytest_cache .mypy_cache .hypothesis
