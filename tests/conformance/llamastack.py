@@ -279,25 +279,7 @@ class LlamaStack:
 
     def resolve(self, yaml_text: str, env: Mapping[str, str]) -> Resolution:
         """Resolve ``yaml_text`` as Llama Stack 0.3.3 does at start-up with exactly ``env``."""
-        response = self._request({"yaml": yaml_text, "env": dict(env)})
-        if response.get("ok"):
-            error = response.get("validation_error")
-            return Resolution(
-                ok=True,
-                config=response.get("config"),
-                valid=bool(response.get("valid")),
-                validation_error=None if error is None else str(error),
-                error_type=None,
-                error=None,
-            )
-        return Resolution(
-            ok=False,
-            config=None,
-            valid=False,
-            validation_error=None,
-            error_type=str(response.get("error_type")),
-            error=str(response.get("error")),
-        )
+        return _resolution(self._request({"yaml": yaml_text, "env": dict(env)}))
 
     def placeholders(self, strings: Sequence[str], env: Mapping[str, str]) -> PlaceholderBatch:
         """Llama Stack's placeholder pattern and ``replace_env_vars`` on each of ``strings``.

@@ -117,18 +117,7 @@ class Resolver:
             contents = self._yaml.safe_load(text)
         except self._yaml.YAMLError as exc:
             return failure("YAMLError", exc)
-
-        os.environ.clear()
-        os.environ.update(env)
-
-        config = self._replace_env_vars(contents)
-        valid, validation_error = self._validate(contents, config)
-        return {
-            "ok": True,
-            "config": encode(config),
-            "valid": valid,
-            "validation_error": validation_error,
-        }
+        return self._resolve_loaded(contents, env)
 
     def resolve_batch(self, items: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
         """Answer one resolve_batch request (without its id): one answer per item."""
