@@ -80,7 +80,7 @@ def c_safe_load(files: list[Path]) -> Callable[[], None]:
 
 def read_action(root: Path) -> Callable[[], None]:
     """Reading alone: every document of the tree, as convert reads it."""
-    from migrate import pipeline
+    from migrate.app import convert as pipeline
     from migrate.cli import _collect_less
 
     def action() -> None:

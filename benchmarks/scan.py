@@ -69,7 +69,7 @@ PROFILE_ENV = "MIGRATE_BENCH_PROFILE"  # a file: the scan child writes a pyinstr
 
 
 def _child_scan(kubeconfig: str, output: str) -> dict[str, Any]:
-    from migrate import pipeline, report, scan  # noqa: F401  (imported before the baseline)
+    from migrate import report  # noqa: F401  (imported before the baseline)
     from migrate.cli import app
     from migrate.sources import cluster  # noqa: F401  (the kubernetes client)
 

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ROOT
-from migrate import pipeline, profile
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.model import Document, Status
 from migrate.sources import manifests
 

@@ -252,8 +252,8 @@ def convert(
     assumptions = _assumptions(assume, allow_credentials)
     try:
         with _collect_less():
-            from migrate import output as writer
-            from migrate import pipeline
+            from migrate.app import convert as pipeline
+            from migrate.emit import files as writer
 
             rules, chosen = _start(
                 ignore,
@@ -360,8 +360,8 @@ def _report(
 
 def _assumptions(pairs: list[str] | None, allow_credentials: bool) -> dict[str, str]:
     """``--assume NAME=VALUE`` pairs; a credential-like name needs --allow-credentials."""
-    from migrate.kube.env import is_valid_name
-    from migrate.profile import looks_like_credential
+    from migrate.chart.profile import looks_like_credential
+    from migrate.engine.kube_env import is_valid_name
 
     found: dict[str, str] = {}
     for pair in pairs or ():
@@ -419,7 +419,7 @@ def _start(
 ) -> tuple[list[Any], Any]:
     """What convert and scan check and load before reading anything: ignore rules,
     the report file, and the profile with its target (name, chart, release values)."""
-    from migrate import profile
+    from migrate.chart import profile
 
     rules = _rules(ignore or [], ignore_file)
     _check_report_file(report_file, force)
@@ -463,7 +463,7 @@ def _emit(
         _SUFFIX_FORMATS.get(report_file.suffix.lower(), "text") if report_file else "text"
     )
     if report_file is not None:
-        from migrate.output import write_new_file
+        from migrate.emit.files import write_new_file
 
         write_new_file(report_file, report.render(data, chosen), force=force)
     else:
@@ -558,8 +558,8 @@ def scan(
         raise typer.BadParameter("use -A or -n, not both", param_hint="--all-namespaces")
     try:
         with _collect_less():
-            from migrate import output as writer
-            from migrate import scan as scanner
+            from migrate.app import scan as scanner
+            from migrate.emit import files as writer
 
             rules, chosen = _start(
                 ignore,
@@ -663,8 +663,8 @@ def mapping(
     key that sets each in the target chart."""
     _choice(output, _report_formats(), "--output")
     try:
-        from migrate import mapping as table
-        from migrate import profile
+        from migrate.chart import profile
+        from migrate.report import mapping as table
 
         chosen = profile.load(
             template=template, target=target, chart=chart, extra_vars=tuple(migrate_var or ())
@@ -690,8 +690,8 @@ def targets(
     """List the target charts: the built-in ones, and with --chart what that chart is."""
     _choice(output, _report_formats(), "--output")
     try:
-        from migrate import profile
-        from migrate import target as layouts
+        from migrate.chart import profile
+        from migrate.chart import target as layouts
 
         chosen = profile.load(chart=chart)
         default = profile.load().target.name
@@ -713,7 +713,7 @@ def findings(
 ) -> None:
     """List every finding ID with its usual severity (docs/findings.md explains each)."""
     _choice(output, _report_formats(), "--output")
-    from migrate.findings import CATALOGUE, render
+    from migrate.plan.findings import CATALOGUE, render
 
     sys.stdout.write(render(list(CATALOGUE.values()), output))
 
@@ -752,9 +752,9 @@ def values(
     _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
     _check_policy(preserve_behavior, adopt_defaults, False, chart)
     try:
-        from migrate import profile
-        from migrate import values as converter
+        from migrate.chart import profile
         from migrate.engine.evaluate import format_path
+        from migrate.plan import values as converter
         from migrate.report.diff import changes
         from migrate.sources import manifests
 
@@ -768,7 +768,7 @@ def values(
             adopt_defaults=adopt_defaults,
         )
         if output_file is not None:
-            from migrate.output import write_new_file
+            from migrate.emit.files import write_new_file
 
             write_new_file(output_file, result.text, force=force)
         else:

@@ -10,10 +10,35 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
-from migrate.emitters.textpatch import Edit
-from migrate.engine.evaluate import Path
+Path: TypeAlias = tuple[str | int, ...]
+"""A location in a YAML tree: mapping keys and sequence indices."""
+
+
+@dataclass(frozen=True)
+class RemoveItems:
+    """Remove the items at ``indices`` (original positions) of the sequence at ``path``."""
+
+    path: Path
+    indices: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class InsertItem:
+    """Insert plain data ``value`` before original item ``index`` of the sequence at ``path``.
+
+    If the key holding the sequence is missing (or null) in its parent mapping, the
+    sequence is created (``index`` must then be 0); the parent mapping must exist.
+    """
+
+    path: Path
+    index: int
+    value: Any
+
+
+Edit: TypeAlias = RemoveItems | InsertItem
+"""One change to a workload's text, applied by :mod:`migrate.emit.textpatch`."""
 
 
 @dataclass(frozen=True)

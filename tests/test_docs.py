@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from migrate import mapping, profile
-from migrate.findings import CATALOGUE, render
+from migrate.chart import profile
+from migrate.plan.findings import CATALOGUE, render
+from migrate.report import mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -11,7 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrate import pipeline, profile
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.model import Classification, Plan, Status
 from migrate.sources import manifests
 from tests.support.cli import migrate as run

@@ -27,8 +27,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from migrate import fastpath, profile, scan, yamlio
+from migrate import fastpath
+from migrate.app import scan
+from migrate.chart import profile
 from migrate.cli import app
+from migrate.yaml import io as yamlio
 from tests.support import cluster
 
 ROOT = Path(__file__).resolve().parents[1]

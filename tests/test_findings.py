@@ -26,7 +26,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from migrate.findings import CATALOGUE
+from migrate.plan.findings import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
 FINDINGS = ROOT / "fixtures" / "findings"

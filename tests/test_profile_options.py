@@ -355,7 +355,7 @@ def test_migrate_var_refuses_to_move_a_credential_into_the_configmap(tmp_path: P
 
 
 def test_credential_names_are_told_from_lookalikes() -> None:
-    from migrate.profile import looks_like_credential
+    from migrate.chart.profile import looks_like_credential
 
     credentials = ["OPENAI_API_KEY", "VLLM_API_TOKEN", "PGVECTOR_PASSWORD", "CLIENT_SECRET"]
     credentials += ["HF_TOKEN", "DB_PASSWD", "GITHUB_PAT", "AWS_SECRET_ACCESS_KEY"]

@@ -25,9 +25,9 @@ from typing import IO, Any
 import pytest
 import yaml
 
-from migrate import output
+from migrate.emit import files as output
+from migrate.emit.files import Artifact
 from migrate.errors import OutputError
-from migrate.pipeline import Artifact
 from tests.support.cli import ROOT, migrate
 
 if sys.platform != "win32":

@@ -19,7 +19,10 @@ import jsonschema
 import pytest
 import yaml
 
-from migrate import pipeline, profile, report, scan
+from migrate import report
+from migrate.app import convert as pipeline
+from migrate.app import scan
+from migrate.chart import profile
 from migrate.model import Status
 from migrate.sources import cluster as source
 from migrate.sources import manifests

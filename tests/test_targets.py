@@ -13,10 +13,11 @@ import helm_python
 import pytest
 import yaml
 
-from migrate import pipeline, profile
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.errors import InputError
 from migrate.model import Status
-from migrate.yamlio import same
+from migrate.yaml.io import same
 from tests.support import helm
 from tests.support.cli import migrate as run
 

@@ -28,13 +28,15 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from migrate import pipeline, profile, values
-from migrate.engine import evaluate, helmyaml
+from migrate.app import convert as pipeline
+from migrate.chart import profile
+from migrate.engine import evaluate, kube_env
 from migrate.errors import InputError
-from migrate.kube import env as kube_env
 from migrate.model import Classification, Plan, Severity, Status
+from migrate.plan import values
 from migrate.sources import manifests
-from migrate.yamlio import same
+from migrate.yaml import helm as helmyaml
+from migrate.yaml.io import same
 from tests.support import helm
 
 LEGACY = helm.LEGACY

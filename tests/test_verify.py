@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from migrate import pipeline, profile, verify
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.model import Status
+from migrate.plan import verify
 from tests.support import helm
 from tests.support.cli import migrate as run
 

@@ -15,8 +15,7 @@ from typing import Any
 
 from migrate.engine import placeholders
 from migrate.engine.placeholders import Placeholder, RequiredUnset, UnknownHome
-
-Path = tuple[str | int, ...]
+from migrate.model import Path
 
 
 def format_path(path: Path) -> str:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.engine.evaluate import Path
-from migrate.yamlio import plain_is_safe_text, plain_is_string, same
+from migrate.model import Path
+from migrate.yaml.io import plain_is_safe_text, plain_is_string, same
 
 
 class _Missing:

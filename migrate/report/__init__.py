@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrate import __version__
+from migrate.chart.profile import Profile
 from migrate.engine import overlay
 from migrate.errors import InputError
-from migrate.findings import CATALOGUE, at_least
 from migrate.model import Finding, Plan, Severity, Status, owner_release
-from migrate.profile import Profile
+from migrate.plan.findings import CATALOGUE, at_least
 
 API_VERSION = "migrate/v1"
 KIND = "MigrationReport"
@@ -308,7 +308,7 @@ def helm_release(plan: Plan) -> str | None:
 
 def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
     """The command that applies the result: helm for Helm-managed workloads, else kubectl."""
-    from migrate.pipeline import context_folder
+    from migrate.emit.files import context_folder
 
     root = options.output_dir.rstrip("/")
     if context is not None:
@@ -367,7 +367,7 @@ def render(report: Mapping[str, Any], output: str, *, terminal: bool = False) ->
     if output == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if output == "yaml":
-        from migrate.yamlio import dump_run_yaml
+        from migrate.yaml.io import dump_run_yaml
 
         return dump_run_yaml(report)
     if output == "markdown":

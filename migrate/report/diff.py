@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.engine.evaluate import Path, format_path
-from migrate.yamlio import same
+from migrate.engine.evaluate import format_path
+from migrate.model import Path
+from migrate.yaml.io import same
 
 CHANGED = "changed"
 ADDED = "added"

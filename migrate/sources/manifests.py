@@ -21,7 +21,7 @@ from yaml.reader import ReaderError
 
 from migrate.errors import InputError
 from migrate.model import Document, Origin
-from migrate.yamlio import (
+from migrate.yaml.io import (
     describe_reader_error,
     load_manifest,
     reader_error_position,
@@ -237,6 +237,6 @@ def _dedent(line: str, column: int, first: bool) -> str:
 
 
 def _dump_plain(data: Mapping[str, Any]) -> str:
-    from migrate import yamlio
+    from migrate.yaml import io as yamlio
 
     return yamlio.dump(yamlio.to_commented(data))

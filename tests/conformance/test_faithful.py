@@ -25,7 +25,8 @@ import yaml
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from migrate import pipeline, profile
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.model import Drift, Status
 from migrate.sources import manifests
 from tests.conformance.llamastack import LlamaStack, Resolution, canonical

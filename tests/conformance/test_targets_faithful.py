@@ -53,11 +53,12 @@ import yaml
 from hypothesis import HealthCheck, Phase, assume, event, given, note, seed, settings
 from hypothesis import strategies as st
 
-from migrate import pipeline, profile
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.model import Classification, Plan, Severity, Status
+from migrate.plan.verify import merge_user_values as _user_values
 from migrate.sources import manifests
-from migrate.verify import merge_user_values as _user_values
-from migrate.yamlio import same
+from migrate.yaml.io import same
 from tests.conformance.llamastack import LlamaStack, PendingResolutions, Resolution, canonical
 from tests.conformance.test_faithful import TEMPLATE_TEXT, assert_same_behaviour, expand
 from tests.helm.test_roundtrip import _dimension, _text

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from migrate import yamlio
+from migrate.yaml import io as yamlio
 
 EXAMPLES = 400
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from migrate.emitters.textpatch import (
+from migrate.emit.textpatch import (
     Edit,
     InsertItem,
     PatchError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrate import profile
+from migrate.chart import profile
 from migrate.engine import evaluate
 from migrate.engine.evaluate import format_path
 

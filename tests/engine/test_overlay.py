@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from migrate.engine import overlay
 from migrate.engine.overlay import MISSING, Conflict
-from migrate.yamlio import same
+from migrate.yaml.io import same
 
 
 def test_helm_merge_rules() -> None:

@@ -20,11 +20,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migrate import pipeline, profile
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.model import Status
+from migrate.plan.verify import merge_user_values
 from migrate.sources import manifests
-from migrate.verify import merge_user_values
-from migrate.yamlio import same
+from migrate.yaml.io import same
 from tests.support import helm
 
 LEGACY = helm.LEGACY

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrate.kube.env import (
+from migrate.engine.kube_env import (
     ContainerEnv,
     EnvVar,
     State,

@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrate.engine.evaluate import Path
+from migrate.model import Path
 from migrate.report.diff import ADDED, CHANGED, REMOVED, Change, changes
-from migrate.yamlio import same
+from migrate.yaml.io import same
 
 _scalars = st.one_of(
     st.none(),

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from migrate import pipeline, profile, report
+from migrate import report
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.report import markdown, text
 from tests.support.cli import migrate
 

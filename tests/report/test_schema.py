@@ -13,9 +13,11 @@ import jsonschema
 import pytest
 import yaml
 
-from migrate import pipeline, profile, report
+from migrate import report
+from migrate.app import convert as pipeline
+from migrate.chart import profile
 from migrate.errors import MigrateError
-from migrate.findings import CATALOGUE
+from migrate.plan.findings import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "report-schema.json").read_text())

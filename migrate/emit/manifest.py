@@ -6,7 +6,7 @@ that every line the migration does not touch stays as it was.
 
 from __future__ import annotations
 
-from migrate.emitters import textpatch
+from migrate.emit import textpatch
 from migrate.model import Plan
 
 

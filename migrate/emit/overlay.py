@@ -14,11 +14,11 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from migrate import __version__, yamlio
-from migrate.engine.evaluate import Path
+from migrate import __version__
+from migrate.chart.target import Target
 from migrate.errors import InternalError
-from migrate.model import Plan
-from migrate.target import Target
+from migrate.model import Path, Plan
+from migrate.yaml import io as yamlio
 
 
 def render(plan: Plan, target: Target) -> str:

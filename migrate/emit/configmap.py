@@ -13,10 +13,10 @@ from typing import Any
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from migrate import yamlio
+from migrate.chart.profile import Profile
 from migrate.errors import InputError, InternalError
 from migrate.model import Plan
-from migrate.profile import Profile
+from migrate.yaml import io as yamlio
 
 # The API server refuses a ConfigMap whose data (keys and values) exceeds 1 MiB.
 MAX_DATA_BYTES = 1024 * 1024

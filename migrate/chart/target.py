@@ -21,9 +21,9 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from migrate.engine import overlay
-from migrate.engine.evaluate import Path
 from migrate.errors import InputError
-from migrate.yamlio import load_run_yaml, same
+from migrate.model import Path
+from migrate.yaml.io import load_run_yaml, same
 
 # A packaged chart is read into memory: refuse archives that are not charts.
 _MAX_ARCHIVE_MEMBER = 4 * 1024 * 1024
@@ -492,7 +492,7 @@ def render_summaries(rows: Sequence[Mapping[str, Any]], output: str) -> str:
 
         return json.dumps(list(rows), indent=2) + "\n"
     if output == "yaml":
-        from migrate import yamlio
+        from migrate.yaml import io as yamlio
 
         return yamlio.dump_run_yaml(list(rows))
     if output == "markdown":

@@ -189,7 +189,7 @@ def render(kinds: list[Kind], output: str) -> str:
 
         return json.dumps(rows, indent=2) + "\n"
     if output == "yaml":
-        from migrate.yamlio import dump_run_yaml
+        from migrate.yaml.io import dump_run_yaml
 
         return dump_run_yaml(rows)
     if output == "markdown":

@@ -18,13 +18,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from migrate import fastpath, pipeline, values, yamlio
+from migrate import fastpath
+from migrate.app import convert as pipeline
+from migrate.chart.profile import Profile, looks_like_credential
+from migrate.emit.files import Artifact, context_folder
 from migrate.errors import MigrateError
-from migrate.findings import finding
 from migrate.model import Document, Finding, Origin, Plan, Status, owner_release
-from migrate.plan import is_llama_stack
-from migrate.profile import Profile, looks_like_credential
+from migrate.plan import values
+from migrate.plan.findings import finding
+from migrate.plan.planner import is_llama_stack
 from migrate.sources import cluster, helm_release
+from migrate.yaml import io as yamlio
 
 HELM_VALUES_FILE = "helm-values.yaml"
 # Fields the API server sets; a manifest to apply has none of them.
@@ -207,8 +211,8 @@ def clean(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def folder(context: str) -> str:
-    """A context name as one directory name (see :func:`pipeline.context_folder`)."""
-    return pipeline.context_folder(context)
+    """A context name as one directory name (see :func:`context_folder`)."""
+    return context_folder(context)
 
 
 def _with_helm_values(
@@ -271,7 +275,7 @@ def _with_helm_values(
                         + ", ".join(withheld),
                     ]
                 artifacts.append(
-                    pipeline.Artifact(
+                    Artifact(
                         pipeline.directory(plan) / HELM_VALUES_FILE,
                         "\n".join(header) + "\n" + converted.text,
                     )
@@ -301,7 +305,7 @@ def _verify(
 ) -> Plan:
     """``--verify`` with the release's deployed values under the overlay, as `helm upgrade
     --reset-then-reuse-values -f values-overlay.yaml` renders it. The values stay in memory."""
-    from migrate import verify
+    from migrate.plan import verify
 
     if isinstance(revision, helm_release.Revision):
         source = f"release {revision.release} v{revision.version}"
@@ -343,10 +347,10 @@ def _last_deployed(
         return cluster.Fault("unavailable", str(error))
 
 
-def artifacts(results: Iterable[ContextResult]) -> list[pipeline.Artifact]:
+def artifacts(results: Iterable[ContextResult]) -> list[Artifact]:
     """Every file of every context, under ``<context>/``."""
     return [
-        pipeline.Artifact(PurePosixPath(folder(r.context)) / a.path, a.text)
+        Artifact(PurePosixPath(folder(r.context)) / a.path, a.text)
         for r in results
         for o in r.result.outcomes
         for a in o.artifacts

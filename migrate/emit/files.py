@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 from migrate.errors import OutputError
-from migrate.pipeline import Artifact
 
 if sys.platform != "win32":
     import fcntl
@@ -36,6 +37,22 @@ TEMP_PREFIX = ".migrate-tmp."
 
 # Room in a temporary's name for the target's name (file names are limited to 255 bytes).
 _NAME_ROOM = 100
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file to write, relative to the output directory."""
+
+    path: PurePosixPath
+    text: str
+
+
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def context_folder(context: str) -> str:
+    """A kubeconfig context name as one directory name (cloud names hold ':' and '/')."""
+    return _UNSAFE_IN_NAME.sub("_", context).strip("._") or "context"
 
 
 def is_temporary(name: str) -> bool:

@@ -16,10 +16,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from migrate import target as targets
+from migrate.chart import target as targets
 from migrate.engine import evaluate, placeholders
 from migrate.errors import InputError
-from migrate.yamlio import load_run_yaml
+from migrate.model import Path as KeyPath
+from migrate.yaml.io import load_run_yaml
 
 BUILT_IN = "tuw-ai"
 
@@ -83,12 +84,12 @@ class Profile:
     def configmap_for(self, workload: str) -> str:
         return self.configmap_name.format(workload=workload)
 
-    def mapping(self) -> dict[str, list[evaluate.Path]]:
+    def mapping(self) -> dict[str, list[KeyPath]]:
         """Migrated variable → the template paths that read it."""
         return self._mapping
 
     @cached_property
-    def _mapping(self) -> dict[str, list[evaluate.Path]]:
+    def _mapping(self) -> dict[str, list[KeyPath]]:
         # The template is fixed for a run: walk it once, not once per workload.
         return evaluate.mapping(self.template, self.migrated_vars)
 
@@ -105,12 +106,12 @@ class Profile:
         return {}
 
     @cached_property
-    def readers(self) -> dict[str, list[evaluate.Path]]:
+    def readers(self) -> dict[str, list[KeyPath]]:
         """Every variable the template reads → its paths."""
         return evaluate.readers(self.template)
 
     @cached_property
-    def legacy(self) -> list[tuple[evaluate.Path, str]]:
+    def legacy(self) -> list[tuple[KeyPath, str]]:
         """Old-dialect placeholders of the template, with their paths."""
         return [
             (path, text)

@@ -46,17 +46,18 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from migrate import checks, plan, yamlio
-from migrate.engine import evaluate, overlay
-from migrate.engine.evaluate import Path, format_path
-from migrate.engine.helmyaml import helm_reads_plain, helm_scalar
+from migrate.chart.profile import Profile
+from migrate.chart.target import Layout
+from migrate.engine import evaluate, kube_env, overlay
+from migrate.engine.evaluate import format_path
 from migrate.engine.placeholders import placeholders
 from migrate.errors import InputError, InternalError
-from migrate.findings import finding
-from migrate.kube import env as kube_env
-from migrate.model import Drift, Finding, Severity
-from migrate.profile import Profile
-from migrate.target import Layout
+from migrate.model import Drift, Finding, Path, Severity
+from migrate.plan import checks
+from migrate.plan import planner as plan
+from migrate.plan.findings import finding
+from migrate.yaml import io as yamlio
+from migrate.yaml.helm import helm_reads_plain, helm_scalar
 
 ENV_NOTE = "stays an env var: run.yaml still reads it"
 
@@ -326,7 +327,7 @@ def failed(findings: tuple[Finding, ...], fail_on: str) -> bool:
     """Whether a finding at or above ``fail_on`` (error, warning, info, none) was raised."""
     if fail_on == "none":
         return False
-    from migrate.findings import at_least
+    from migrate.plan.findings import at_least
 
     threshold = Severity(fail_on)
     return any(at_least(item.severity, threshold) for item in findings)

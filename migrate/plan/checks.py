@@ -17,13 +17,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.engine import overlay
+from migrate.chart.profile import Profile
+from migrate.engine import kube_env, overlay
 from migrate.engine import placeholders as ph
-from migrate.engine.evaluate import Path, format_path
-from migrate.findings import finding
-from migrate.kube import env as kube_env
-from migrate.model import Drift, Finding, Severity
-from migrate.profile import Profile
+from migrate.engine.evaluate import format_path
+from migrate.model import Drift, Finding, Path, Severity
+from migrate.plan.findings import finding
 
 
 class _Unknown:

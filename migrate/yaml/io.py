@@ -24,8 +24,8 @@ from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
 
 from migrate import fastpath
-from migrate.engine.helmyaml import helm_reads_plain
 from migrate.errors import InputError
+from migrate.yaml.helm import helm_reads_plain
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVER_11 = pyyaml.resolver.Resolver()

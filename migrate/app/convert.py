@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from migrate.emitters import configmap, manifest, overlay, textpatch
+from migrate.chart.profile import Profile
+from migrate.emit import configmap, manifest, overlay, textpatch
+from migrate.emit.files import Artifact
 from migrate.errors import InputError, InternalError
-from migrate.findings import finding
 from migrate.model import Document, Plan, Severity, Status
-from migrate.plan import WORKLOAD_KINDS, not_converted, plan
-from migrate.profile import Profile
+from migrate.plan.findings import finding
+from migrate.plan.planner import WORKLOAD_KINDS, not_converted, plan
 from migrate.sources import manifests
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -27,14 +28,6 @@ _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 
 OVERLAY_FILE = "values-overlay.yaml"
 CONFIGMAP_FILE = "configmap.yaml"
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """One file to write, relative to the output directory."""
-
-    path: PurePosixPath
-    text: str
 
 
 @dataclass(frozen=True)
@@ -156,7 +149,7 @@ def convert(
             )
             outcome = _render(workload_plan, profile)
             if verify and outcome.artifacts:
-                from migrate import verify as verifier
+                from migrate.plan import verify as verifier
 
                 overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
                 outcome = replace(outcome, plan=verifier.check(outcome.plan, profile, overlay_text))
@@ -229,14 +222,6 @@ class _Complete(dict[str, Mapping[str, str] | None]):
 
     def __missing__(self, name: str) -> None:
         return None
-
-
-_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def context_folder(context: str) -> str:
-    """A kubeconfig context name as one directory name (cloud names hold ':' and '/')."""
-    return _UNSAFE_IN_NAME.sub("_", context).strip("._") or "context"
 
 
 def directory(plan: Plan) -> PurePosixPath:

@@ -23,15 +23,14 @@ from typing import Any
 
 import yaml as pyyaml
 
-from migrate.checks import UNKNOWN, runtime
-from migrate.engine import overlay
-from migrate.engine.evaluate import Path, format_path
+from migrate.chart.profile import Profile, looks_like_credential
+from migrate.engine import kube_env, overlay
+from migrate.engine.evaluate import format_path
 from migrate.engine.placeholders import placeholders
 from migrate.errors import InputError
-from migrate.findings import finding
-from migrate.kube import env as kube_env
-from migrate.model import Finding, Plan, owner_release
-from migrate.profile import Profile, looks_like_credential
+from migrate.model import Finding, Path, Plan, owner_release
+from migrate.plan.checks import UNKNOWN, runtime
+from migrate.plan.findings import finding
 
 EXTRA = "llama-stack-migrate[helm]"
 _SHOWN = 5  # differences named in one finding

@@ -78,7 +78,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
@@ -88,7 +88,8 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from migrate.yamlio import plain_is_string, same
+from migrate.model import Edit, InsertItem, Path, RemoveItems
+from migrate.yaml.io import plain_is_string, same
 
 __all__ = [
     "Edit",
@@ -100,32 +101,6 @@ __all__ = [
     "apply_edits",
     "apply_edits_to_data",
 ]
-
-Path: TypeAlias = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class RemoveItems:
-    """Remove the items at ``indices`` (original positions) of the sequence at ``path``."""
-
-    path: Path
-    indices: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class InsertItem:
-    """Insert plain data ``value`` before original item ``index`` of the sequence at ``path``.
-
-    If the key holding the sequence is missing (or null) in its parent mapping, the
-    sequence is created (``index`` must then be 0); the parent mapping must exist.
-    """
-
-    path: Path
-    index: int
-    value: Any
-
-
-Edit: TypeAlias = RemoveItems | InsertItem
 
 
 @dataclass(frozen=True)

@@ -17,26 +17,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrate import checks
-from migrate.emitters.textpatch import Edit, InsertItem, RemoveItems
-from migrate.engine import evaluate, overlay
-from migrate.engine.evaluate import Path, format_path
+from migrate.chart.profile import Hazard, Profile
+from migrate.engine import evaluate, kube_env, overlay
+from migrate.engine.evaluate import format_path
 from migrate.engine.placeholders import placeholders
-from migrate.findings import finding
-from migrate.kube import env as kube_env
 from migrate.model import (
     Classification,
     Document,
     Drift,
+    Edit,
     Finding,
+    InsertItem,
+    Path,
     Plan,
+    RemoveItems,
     Severity,
     Status,
     VariablePlan,
     owner_release,
 )
-from migrate.profile import Hazard, Profile
-from migrate.yamlio import same
+from migrate.plan import checks
+from migrate.plan.findings import finding
+from migrate.yaml.io import same
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 _POD_SPEC: Path = ("spec", "template", "spec")

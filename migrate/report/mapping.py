@@ -13,9 +13,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from migrate.chart.profile import Profile
 from migrate.engine.evaluate import format_path
 from migrate.engine.placeholders import placeholders
-from migrate.profile import Profile
 
 
 def build(profile: Profile) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def render(table: Mapping[str, Any], output: str) -> str:
     if output == "json":
         return json.dumps(table, indent=2, ensure_ascii=False) + "\n"
     if output == "yaml":
-        from migrate.yamlio import dump_run_yaml
+        from migrate.yaml.io import dump_run_yaml
 
         return dump_run_yaml(table)
     if output == "markdown":
