@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +25,7 @@ from migrate.model import Status
 from migrate.sources import cluster as source
 from migrate.sources import manifests
 from tests.support import cluster
+from tests.support.cli import migrate
 from tests.support.cluster import Cluster, running
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -366,19 +365,10 @@ async def test_helm_values_that_do_not_explain_the_pod_or_no_deployed_revision(
 
 
 async def cli(*args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "migrate",
-        *args,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    """The command line in a subprocess, waited for in a thread: the emulator serves
+    on this loop meanwhile."""
+    run = await in_thread(lambda: migrate(*args))
+    return run.returncode, run.stdout, run.stderr
 
 
 @pytest.mark.asyncio

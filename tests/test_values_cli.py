@@ -3,8 +3,6 @@ summary on stderr, the exit code from the findings and --fail-on."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -163,14 +161,7 @@ def test_output_file_is_not_overwritten_without_force(tmp_path: Path) -> None:
 @pytest.mark.parametrize("target", ["modular", "runconfig"])
 def test_stdin_and_already_migrated_values(target: str) -> None:
     first = migrate("values", str(SEED), "--target", target).stdout
-    run = subprocess.run(
-        [sys.executable, "-m", "migrate", "values", "-", "--target", target],
-        input=first,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    run = migrate("values", "-", "--target", target, stdin=first)
     assert run.returncode == 0, run.stderr
     assert run.stdout == first
     assert f"<stdin>: already migrated for target {target}" in run.stderr

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from migrate import __version__
+from tests.support.cli import migrate
 
-ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
 
 CASES: dict[str, tuple[str, ...]] = {
@@ -39,15 +38,7 @@ SUFFIXES = {"text": "txt", "json": "json", "markdown": "md"}
 
 
 def report(case: str, output: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "migrate", "convert", *CASES[case], "--dry-run"]
-    return subprocess.run(
-        [*command, "-d", "out", "-o", output],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
+    return migrate("convert", *CASES[case], "--dry-run", "-d", "out", "-o", output)
 
 
 @pytest.mark.parametrize("output", list(SUFFIXES))
