@@ -17,12 +17,11 @@ import jsonschema
 import pytest
 import yaml
 
-from migrate import report
+from migrate import model, report
 from migrate.app import convert as pipeline
 from migrate.app import scan
 from migrate.chart import profile
 from migrate.model import Status
-from migrate.sources import cluster as source
 from migrate.sources import manifests
 from tests.support import cluster
 from tests.support.cli import migrate
@@ -90,6 +89,11 @@ async def test_scan_gives_the_plans_and_bytes_of_convert(tmp_path: Path) -> None
     assert files(results) == expected
     assert len(expected) == 9  # three workloads, three files each
     scanned = {o.plan.label: o.plan for o in results[0].result.outcomes}
+    assert {label: plan.status for label, plan in scanned.items()} == {
+        "Deployment research/llama-stack": Status.NEEDS_MIGRATION,
+        "StatefulSet search/assistant": Status.NEEDS_MIGRATION,
+        "Deployment default/llama-stack": Status.NEEDS_MIGRATION,
+    }
     for outcome in converted.outcomes:
         theirs = scanned[outcome.plan.label]
         assert theirs.status is outcome.plan.status
@@ -390,6 +394,9 @@ async def test_command_line_report_and_exit_codes(tmp_path: Path) -> None:
         assert report["options"]["verify"] is False
         assert all(w["verified"] is None for w in report["workloads"])  # no --verify
         assert report["scan"][0]["context"] == "main"
+        assert [(w["namespace"], w["name"], w["status"]) for w in report["workloads"]] == [
+            ("research", "llama-stack", "needs migration")
+        ]
         assert [f["namespace"] for f in report["scan"][0]["faults"]] == ["search"]
         assert {w["context"] for w in report["workloads"]} == {"main"}
         nexts = {w["name"]: w["next"] for w in report["workloads"]}
@@ -440,7 +447,32 @@ def test_context_names_become_safe_directory_names() -> None:
     arn = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
     assert scan.folder(arn) == "arn_aws_eks_eu-west-1_123456789012_cluster_prod"
     assert scan.folder("..") == "context"
-    assert source.owner_release(
-        {"annotations": {"meta.helm.sh/release-name": "x"}, "namespace": "ai"}
-    ) == ("x", "ai")
-    assert Status.NEEDS_MIGRATION.value == "needs migration"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "release"),
+    [
+        ({"annotations": {"meta.helm.sh/release-name": "x"}, "namespace": "ai"}, ("x", "ai")),
+        (
+            {
+                "annotations": {
+                    "meta.helm.sh/release-name": "x",
+                    "meta.helm.sh/release-namespace": "ops",
+                },
+                "namespace": "ai",
+            },
+            ("x", "ops"),
+        ),
+        (
+            {"labels": {"app.kubernetes.io/managed-by": "Helm", "app.kubernetes.io/instance": "y"}},
+            ("y", "default"),
+        ),
+        ({"labels": {"app.kubernetes.io/instance": "y"}, "namespace": "ai"}, None),
+        ({"annotations": "not a mapping", "labels": None, "namespace": "ai"}, None),
+    ],
+)
+def test_the_helm_release_that_owns_a_workload(
+    metadata: dict[str, Any], release: tuple[str, str] | None
+) -> None:
+    # The scan reads the values of this release (name, namespace) from its Secrets.
+    assert model.owner_release(metadata) == release
