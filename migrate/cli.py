@@ -690,18 +690,17 @@ def targets(
     """List the target charts: the built-in ones, and with --chart what that chart is."""
     _choice(output, _report_formats(), "--output")
     try:
-        from migrate.chart import profile
-        from migrate.chart import target as layouts
+        from migrate.chart import profile, summary
 
         chosen = profile.load(chart=chart)
         default = profile.load().target.name
         rows = [
-            layouts.summary(t, default=t.name == default)
+            summary.row(t, default=t.name == default)
             for t in sorted(chosen.targets.values(), key=lambda t: t.name != default)
         ]
         if chart is not None:
-            rows.append(layouts.summary(chosen.target, default=False))
-        sys.stdout.write(layouts.render_summaries(rows, output))
+            rows.append(summary.row(chosen.target, default=False))
+        sys.stdout.write(summary.render(rows, output))
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None

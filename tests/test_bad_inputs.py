@@ -23,7 +23,6 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 import tarfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,6 +32,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.cli import migrate_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "fixtures" / "bad"
@@ -53,17 +54,6 @@ SETUPS = (
     "output-blocked",
 )
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-
-# Sets the limit, then becomes the command: no preexec_fn, which is unsafe with threads.
-_LAUNCHER = """\
-import os, resource, sys
-limit = int(sys.argv[1])
-_, hard = resource.getrlimit(resource.RLIMIT_AS)
-if hard != resource.RLIM_INFINITY:
-    limit = min(limit, hard)
-resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-os.execv(sys.executable, [sys.executable, "-m", "migrate", *sys.argv[2:]])
-"""
 
 
 @dataclass(frozen=True)
@@ -308,18 +298,13 @@ def _launch(
     case: Case, bad: str | None, out: Path, full_path: bool = False
 ) -> tuple[int | None, str, str]:
     stdin = (ROOT / bad).read_bytes() if case.role == "stdin" and bad is not None else b""
-    environment = {**os.environ, "NO_COLOR": "1"}
-    if full_path:
-        environment["MIGRATE_FULL_PATH"] = "1"
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", _LAUNCHER, str(MEMORY_LIMIT), *command(case, bad, out)],
-            input=stdin,
-            capture_output=True,
-            cwd=ROOT,
-            env=environment,
+        done = migrate_bytes(
+            *command(case, bad, out),
+            stdin=stdin,
+            extra_env={"MIGRATE_FULL_PATH": "1"} if full_path else None,
             timeout=TIMEOUT,
-            check=False,
+            memory_limit=MEMORY_LIMIT,
         )
         code: int | None = done.returncode
         stdout, stderr = done.stdout, done.stderr

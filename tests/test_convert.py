@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 import yaml
 
 from tests.support import helm
-from tests.support.cli import migrate
+from tests.support.cli import migrate, python
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = ROOT / "fixtures" / "manifests"
@@ -518,9 +517,7 @@ def test_help_does_not_import_the_kubernetes_client() -> None:
         "heavy = [m for m in ('kubernetes', 'deepdiff', 'ruamel', 'yaml') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
+    run = python("-c", probe)
     assert "convert" in run.stdout
     assert "HEAVY []" in run.stdout
 

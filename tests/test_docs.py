@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from migrate.chart import profile
 from migrate.plan.findings import CATALOGUE, render
 from migrate.report import mapping
+from tests.support.cli import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -21,13 +20,7 @@ def test_mapping_page_is_the_generated_table() -> None:
 
 
 def test_mapping_command_prints_the_same_markdown() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "migrate", "mapping", "-o", "markdown"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    run = migrate("mapping", "-o", "markdown")
     assert run.returncode == 0 and run.stdout == (DOCS / "mapping.md").read_text()
 
 

@@ -25,14 +25,13 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from migrate import fastpath
 from migrate.app import scan
 from migrate.chart import profile
-from migrate.cli import app
 from migrate.yaml import io as yamlio
 from tests.support import cluster
+from tests.support.cli import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -71,14 +70,8 @@ def _convert_inputs() -> Iterator[Any]:
 
 def _run(arguments: list[str], tmp: Path, full: bool) -> tuple[int, str, str, dict[str, bytes]]:
     """One in-process run from the repository root, writing under ``tmp``."""
-    runner = CliRunner()
     environment = {fastpath.ENV: "1" if full else "", "NO_COLOR": "1"}
-    old = Path.cwd()
-    os.chdir(ROOT)
-    try:
-        result = runner.invoke(app, [*arguments], env=environment, catch_exceptions=False)
-    finally:
-        os.chdir(old)
+    result = invoke(*arguments, env=environment)
     written = {
         path.relative_to(tmp).as_posix(): path.read_bytes()
         for path in sorted(tmp.rglob("*"))
@@ -86,7 +79,7 @@ def _run(arguments: list[str], tmp: Path, full: bool) -> tuple[int, str, str, di
     }
     stdout = result.stdout.replace(str(tmp), "<out>")
     stderr = result.stderr.replace(str(tmp), "<out>")
-    return result.exit_code, stdout, stderr, written
+    return result.returncode, stdout, stderr, written
 
 
 @pytest.mark.parametrize("arguments", list(_convert_inputs()))

@@ -4,14 +4,11 @@ credential-like env values never appear in any format, on stdout or stderr."""
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.cli import migrate
 
 SENTINELS = {
     "secret-data": "SENTINEL-7f3a-data",
@@ -83,14 +80,7 @@ def test_no_sentinel_in_any_report_format(tmp_path: Path, output: str, mode: str
     out = tmp_path / "out"
     args = ["convert", "-f", str(source), "-d", str(out), "-o", output, "--fail-on", "none"]
     args += ["--dry-run"] if mode == "dry-run" else ["--report", str(tmp_path / "report")]
-    run = subprocess.run(
-        [sys.executable, "-m", "migrate", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
+    run = migrate(*args)
     assert run.returncode == 0, run.stderr
     shown = run.stdout + run.stderr
     if mode == "write":
@@ -105,13 +95,7 @@ def test_no_secret_sentinel_in_overlay_or_configmap(tmp_path: Path) -> None:
     source = tmp_path / "release.yaml"
     source.write_text(MANIFEST)
     out = tmp_path / "out"
-    run = subprocess.run(
-        [sys.executable, "-m", "migrate", "convert", "-f", str(source), "-d", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    run = migrate("convert", "-f", str(source), "-d", str(out))
     assert run.returncode in (0, 1), run.stderr
     written = {path.name: path.read_text() for path in out.rglob("*.yaml")}
     assert set(written) == {"values-overlay.yaml", "configmap.yaml", "deployment.yaml"}

@@ -28,7 +28,7 @@ import yaml
 from migrate.emit import files as output
 from migrate.emit.files import Artifact
 from migrate.errors import OutputError
-from tests.support.cli import ROOT, migrate
+from tests.support.cli import ROOT, migrate, start
 
 if sys.platform != "win32":
     import fcntl
@@ -100,13 +100,7 @@ def _convert(
     source: Path, out: Path, *extra: str, stderr: IO[bytes] | int
 ) -> subprocess.Popen[bytes]:
     command = ["convert", "--fail-on", "none", "-o", "json", "-f", str(source), "-d", str(out)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "migrate", *command, *extra],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=stderr,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    return start(*command, *extra, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def _files(root: Path) -> Iterator[Path]:

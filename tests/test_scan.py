@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,14 +17,14 @@ import jsonschema
 import pytest
 import yaml
 
-from migrate import report
+from migrate import model, report
 from migrate.app import convert as pipeline
 from migrate.app import scan
 from migrate.chart import profile
 from migrate.model import Status
-from migrate.sources import cluster as source
 from migrate.sources import manifests
 from tests.support import cluster
+from tests.support.cli import migrate
 from tests.support.cluster import Cluster, running
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +89,11 @@ async def test_scan_gives_the_plans_and_bytes_of_convert(tmp_path: Path) -> None
     assert files(results) == expected
     assert len(expected) == 9  # three workloads, three files each
     scanned = {o.plan.label: o.plan for o in results[0].result.outcomes}
+    assert {label: plan.status for label, plan in scanned.items()} == {
+        "Deployment research/llama-stack": Status.NEEDS_MIGRATION,
+        "StatefulSet search/assistant": Status.NEEDS_MIGRATION,
+        "Deployment default/llama-stack": Status.NEEDS_MIGRATION,
+    }
     for outcome in converted.outcomes:
         theirs = scanned[outcome.plan.label]
         assert theirs.status is outcome.plan.status
@@ -366,19 +369,10 @@ async def test_helm_values_that_do_not_explain_the_pod_or_no_deployed_revision(
 
 
 async def cli(*args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "migrate",
-        *args,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    """The command line in a subprocess, waited for in a thread: the emulator serves
+    on this loop meanwhile."""
+    run = await in_thread(lambda: migrate(*args))
+    return run.returncode, run.stdout, run.stderr
 
 
 @pytest.mark.asyncio
@@ -400,6 +394,9 @@ async def test_command_line_report_and_exit_codes(tmp_path: Path) -> None:
         assert report["options"]["verify"] is False
         assert all(w["verified"] is None for w in report["workloads"])  # no --verify
         assert report["scan"][0]["context"] == "main"
+        assert [(w["namespace"], w["name"], w["status"]) for w in report["workloads"]] == [
+            ("research", "llama-stack", "needs migration")
+        ]
         assert [f["namespace"] for f in report["scan"][0]["faults"]] == ["search"]
         assert {w["context"] for w in report["workloads"]} == {"main"}
         nexts = {w["name"]: w["next"] for w in report["workloads"]}
@@ -450,7 +447,32 @@ def test_context_names_become_safe_directory_names() -> None:
     arn = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
     assert scan.folder(arn) == "arn_aws_eks_eu-west-1_123456789012_cluster_prod"
     assert scan.folder("..") == "context"
-    assert source.owner_release(
-        {"annotations": {"meta.helm.sh/release-name": "x"}, "namespace": "ai"}
-    ) == ("x", "ai")
-    assert Status.NEEDS_MIGRATION.value == "needs migration"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "release"),
+    [
+        ({"annotations": {"meta.helm.sh/release-name": "x"}, "namespace": "ai"}, ("x", "ai")),
+        (
+            {
+                "annotations": {
+                    "meta.helm.sh/release-name": "x",
+                    "meta.helm.sh/release-namespace": "ops",
+                },
+                "namespace": "ai",
+            },
+            ("x", "ops"),
+        ),
+        (
+            {"labels": {"app.kubernetes.io/managed-by": "Helm", "app.kubernetes.io/instance": "y"}},
+            ("y", "default"),
+        ),
+        ({"labels": {"app.kubernetes.io/instance": "y"}, "namespace": "ai"}, None),
+        ({"annotations": "not a mapping", "labels": None, "namespace": "ai"}, None),
+    ],
+)
+def test_the_helm_release_that_owns_a_workload(
+    metadata: dict[str, Any], release: tuple[str, str] | None
+) -> None:
+    # The scan reads the values of this release (name, namespace) from its Secrets.
+    assert model.owner_release(metadata) == release

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from migrate.chart import layout
 from migrate.chart import target as targets
 from migrate.engine import evaluate, placeholders
 from migrate.errors import InputError
@@ -142,7 +143,7 @@ def load(
     run_config = meta["run_config"]
     container = meta["container"]
     built_in = targets.built_in(
-        meta["targets"], targets.layouts(meta["layouts"], f"profile {name}"), read, name
+        meta["targets"], layout.declared(meta["layouts"], f"profile {name}"), read, name
     )
     file_name = str(run_config["file_name"])
     if chart is not None:

@@ -46,8 +46,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from migrate.chart.layout import Layout
 from migrate.chart.profile import Profile
-from migrate.chart.target import Layout
 from migrate.engine import evaluate, kube_env, overlay
 from migrate.engine.evaluate import format_path
 from migrate.engine.placeholders import placeholders

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from migrate.app import convert as pipeline
 from migrate.chart import profile
 from migrate.errors import MigrateError
 from migrate.plan.findings import CATALOGUE
+from tests.support.cli import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "report-schema.json").read_text())
@@ -30,14 +29,7 @@ INPUTS = [
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", "convert", "--dry-run", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-    )
+    return migrate("convert", "--dry-run", *args)
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:
