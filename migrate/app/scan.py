@@ -29,6 +29,7 @@ from migrate.plan.findings import finding
 from migrate.plan.planner import is_llama_stack
 from migrate.sources import cluster, helm_release
 from migrate.yaml import io as yamlio
+from migrate.yaml import load
 
 HELM_VALUES_FILE = "helm-values.yaml"
 # Fields the API server sets; a manifest to apply has none of them.
@@ -186,7 +187,7 @@ def to_document(item: Mapping[str, Any], context: str, *, as_text: bool = True) 
     if not as_text:
         return Document(text="", data=data, origin=origin)
     text = yamlio.dump(yamlio.to_commented(data))
-    return Document(text=text, data=yamlio.load_manifest(text), origin=origin)
+    return Document(text=text, data=load.load_manifest(text), origin=origin)
 
 
 def clean(item: Mapping[str, Any]) -> dict[str, Any]:

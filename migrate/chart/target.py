@@ -23,7 +23,8 @@ from typing import Any
 from migrate.engine import overlay
 from migrate.errors import InputError
 from migrate.model import Path
-from migrate.yaml.io import load_run_yaml, same
+from migrate.yaml.io import same
+from migrate.yaml.load import load_run_yaml
 
 # A packaged chart is read into memory: refuse archives that are not charts.
 _MAX_ARCHIVE_MEMBER = 4 * 1024 * 1024

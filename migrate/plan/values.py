@@ -57,7 +57,9 @@ from migrate.plan import checks
 from migrate.plan import planner as plan
 from migrate.plan.findings import finding
 from migrate.yaml import io as yamlio
-from migrate.yaml.helm import helm_reads_plain, helm_scalar
+from migrate.yaml import load
+from migrate.yaml.helm import helm_scalar
+from migrate.yaml.scalars import helm_reads_plain
 
 ENV_NOTE = "stays an env var: run.yaml still reads it"
 
@@ -361,7 +363,7 @@ class _HelmLoader(_BaseLoader):  # type: ignore[misc]
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         # Helm tells 1 and True apart (go-yaml keys keep their types).
-        yamlio.refuse_duplicate_keys(self, node, lambda key: (type(key), key))
+        load.refuse_duplicate_keys(self, node, lambda key: (type(key), key))
         return super().construct_mapping(node, deep=deep)
 
 
@@ -712,14 +714,7 @@ def _commented(data: Any, path: Path, notes: Mapping[Path, str], used: set[str])
 
 def _dump(data: Mapping[Any, Any], notes: Mapping[Path, str]) -> str:
     used: set[str] = set()
-    return _spaced(yamlio.dump(_commented(data, (), notes, used)), used)
-
-
-def _spaced(text: str, comments: set[str]) -> str:
-    # ruamel puts one space before a comment when the value is long; two read better.
-    for comment in comments:
-        text = re.sub(rf"(?m)(\S) +(# {re.escape(comment)})$", r"\1  \2", text)
-    return text
+    return yamlio.spaced_comments(yamlio.dump(_commented(data, (), notes, used)), used)
 
 
 @dataclass(frozen=True)
@@ -931,7 +926,7 @@ def _env_splices(old: _Source, index: int, additions: Mapping[str, str]) -> list
         ) from None
     name = next(iter(loaded))
     loaded[name] = _add_env(_block_style(loaded[name]), additions)
-    text = _spaced(yamlio.dump(loaded), {ENV_NOTE})
+    text = yamlio.spaced_comments(yamlio.dump(loaded), {ENV_NOTE})
     text = re.sub(r"\A([^\n#]*:) +#", r"\1  #", text)  # the key's comment kept its old column
     return [_Splice(start, end, _indent(text, key.start_mark.column, lines.newline))]
 
@@ -972,7 +967,7 @@ def _rewrite_flow(old: _Source, profile: Profile, block: str, additions: Mapping
     if additions and env_key is not None and env_key in data:
         entries = result[env_key] if result[env_key] is not None else CommentedMap()
         result[env_key] = _add_env(entries, additions)
-    return _spaced(yamlio.dump(_block_style(result)), {ENV_NOTE})
+    return yamlio.spaced_comments(yamlio.dump(_block_style(result)), {ENV_NOTE})
 
 
 def _add_env(entries: CommentedMap, additions: Mapping[str, str]) -> CommentedMap:
@@ -1029,7 +1024,7 @@ def _check(
 
     try:
         new = _read(new_text, old.name)
-        typed = yamlio.load_run_yaml(block, old.name) or {}
+        typed = load.load_run_yaml(block, old.name) or {}
     except InputError as error:
         raise fail(f"do not load back ({error})") from None
     target = profile.target

@@ -3,7 +3,7 @@
 This module owns one table of rules: YAML 1.1 booleans including ``y`` and
 ``n``, Go's integer syntax (``0x``, ``0o``, ``0b``, leading-zero octal, ``_``
 between digits), and every number a float64 after the trip through JSON.
-Writers use it to quote any string Helm would not read back as that string.
+Writers ask :mod:`migrate.yaml.scalars` whether Helm reads a string back unquoted.
 """
 
 from __future__ import annotations
@@ -82,8 +82,3 @@ def _go_int(digits: str) -> int:
     if digits.startswith("0"):
         return int(digits, 8)
     return int(digits)
-
-
-def helm_reads_plain(text: str) -> bool:
-    """Whether ``text`` written unquoted is read back by Helm as that same string."""
-    return bool(text) and helm_scalar(text) == text and isinstance(helm_scalar(text), str)
