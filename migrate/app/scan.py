@@ -20,11 +20,11 @@ from typing import Any
 
 from migrate import fastpath
 from migrate.app import convert as pipeline
+from migrate.app import values
 from migrate.chart.profile import Profile, looks_like_credential
 from migrate.emit.files import Artifact, context_folder
 from migrate.errors import MigrateError
 from migrate.model import Document, Finding, Origin, Plan, Status, owner_release
-from migrate.plan import values
 from migrate.plan.findings import finding
 from migrate.plan.planner import is_llama_stack
 from migrate.sources import cluster, helm_release
