@@ -751,82 +751,31 @@ def values(
     _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
     _check_policy(preserve_behavior, adopt_defaults, False, chart)
     try:
-        from migrate.chart import profile
-        from migrate.engine.evaluate import format_path
-        from migrate.plan import values as converter
-        from migrate.report.diff import changes
-        from migrate.sources import manifests
+        from migrate.app import values as job
 
-        chosen = profile.load(template=template, target=target, chart=chart)
-        name = "<stdin>" if old_values == "-" else old_values
-        result = converter.convert(
-            manifests.read(old_values),
-            name,
-            chosen,
+        outcome = job.run(
+            old_values,
+            template=template,
+            target=target,
+            chart=chart,
             preserve_behavior=preserve_behavior,
             adopt_defaults=adopt_defaults,
+            fail_on=fail_on,
+            output_file=output_file,
         )
         if output_file is not None:
             from migrate.emit.files import write_new_file
 
-            write_new_file(output_file, result.text, force=force)
+            write_new_file(output_file, outcome.text, force=force)
         else:
-            sys.stdout.write(result.text)
+            sys.stdout.write(outcome.text)
             sys.stdout.flush()
-        for found in result.findings:
-            typer.echo(f"{found.severity.value}: {found.message} [{found.id}]", err=True)
-        section, where = chosen.legacy_section, f"target {chosen.target.name}"
-        if result.already_migrated:
-            summary = (
-                f"{name}: already migrated for {where} (no '{section}' section; the values "
-                "set the chart's own keys); unchanged"
-            )
-        else:
-            written = ", ".join(f"'{key}'" for key in result.written or {}) or "no key"
-            count = len(changes(chosen.target.defaults, result.target.desired))
-            origin = f"'{section}'" if result.section_found else f"no '{section}' section"
-            summary = (
-                f"{name}: {origin} -> {written} for {where} ({count} "
-                f"{'value differs' if count == 1 else 'values differ'} from the chart defaults)"
-            )
-            if result.kept:
-                summary += f"; kept as env vars: {', '.join(sorted(result.kept))}"
-            pinned = sorted({format_path(path) for path, _ in result.target.pinned})
-            if pinned:
-                summary += "; kept as the old values ran them: " + ", ".join(pinned)
-            drift = [] if preserve_behavior else _drifted(result.target)
-            if drift:
-                summary += "; chart defaults adopted: " + ", ".join(
-                    format_path(path) for path in drift
-                )
-        counts = {
-            severity: sum(1 for f in result.findings if f.severity.value == severity)
-            for severity in ("error", "warning", "info")
-        }
-        summary += (
-            f"; findings: {counts['error']} error, {counts['warning']} warning, "
-            f"{counts['info']} info"
-        )
-        failed = converter.failed(result.findings, fail_on)
-        if failed:
-            written_to = "written to " + str(output_file) if output_file else "printed"
-            summary += (
-                f"; the new values were {written_to} all the same, with the findings at or "
-                f"above --fail-on {fail_on} named above: resolve them before `helm upgrade`"
-            )
-        typer.echo(summary, err=True)
+        for message in outcome.messages:
+            typer.echo(message, err=True)
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def _drifted(resolution: Any) -> list[Any]:
-    """Keys where the new values render other than what the old ones ran: chart defaults
-    adopted (those kept as the old values ran them are not among them)."""
-    from migrate.report.diff import changes
-
-    return [c.path for c in changes(resolution.evaluation.tree, resolution.desired)]
+    raise typer.Exit(EXIT_FINDINGS if outcome.failed else EXIT_OK)
 
 
 def main() -> None:

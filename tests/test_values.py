@@ -29,11 +29,14 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from migrate.app import convert as pipeline
+from migrate.app import values
 from migrate.chart import profile
+from migrate.emit.values import ENV_NOTE
 from migrate.engine import evaluate, kube_env
 from migrate.errors import InputError
 from migrate.model import Classification, Plan, Severity, Status
-from migrate.plan import values
+from migrate.plan import old_chart
+from migrate.plan.values import layout_keys
 from migrate.sources import manifests
 from migrate.yaml import helm as helmyaml
 from migrate.yaml.io import same
@@ -69,7 +72,7 @@ def chart(target: str) -> Path:
     assert target == "modular-1543ca5"
     copy = _scratch() / "llama-stack"
     shutil.copytree(helm.MODULAR, copy)
-    keys = values.layout_keys(PROFILES[target].target.layout)
+    keys = layout_keys(PROFILES[target].target.layout)
     chart_values = {
         key: value
         for key, value in helm.chart_default_values(helm.MODULAR).items()
@@ -228,7 +231,7 @@ def test_default_values_render_the_target_charts_defaults_but_the_hazard(target:
         assert result.written == {}
         assert same(run_yaml, PROFILES[target].target.defaults)
     else:  # only the vLLM provider list, without allowed_models, as the pod ran it
-        keys = values.layout_keys(PROFILES[target].target.layout)
+        keys = layout_keys(PROFILES[target].target.layout)
         key = "runConfig" if target == "runconfig" else "providers"
         assert list(result.written or {}) == [key] and key in keys
         assert "allowed_models" not in run_yaml["providers"]["inference"][0]["config"]
@@ -493,7 +496,7 @@ def test_quote_prints_what_helm_prints(
         if value is None:  # the chart's loader drops null keys
             assert f"k{index}" not in rendered
         else:
-            assert rendered[f"k{index}"] == values.quote(value), token
+            assert rendered[f"k{index}"] == old_chart.quote(value), token
 
 
 def _number(token: str) -> float:
@@ -518,7 +521,7 @@ def _number(token: str) -> float:
     ],
 )
 def test_go_float_prints_as_go(number: float, text: str) -> None:
-    assert values.go_float(number) == text
+    assert old_chart.go_float(number) == text
 
 
 # ---------------------------------------------------------------------------
@@ -708,7 +711,7 @@ def test_refused_value_moves_to_the_env_map_of_a_chart_that_has_one() -> None:
     assert "Helm turns the whole float" in result.kept["VECTOR_STORE_EMBEDDING_DIMENSION"]
     assert result.text.startswith("a: 1\n")
     assert result.text.endswith(
-        'env:\n  VECTOR_STORE_EMBEDDING_DIMENSION: "1e3"  # ' + values.ENV_NOTE + "\nb: 2\n"
+        'env:\n  VECTOR_STORE_EMBEDDING_DIMENSION: "1e3"  # ' + ENV_NOTE + "\nb: 2\n"
     )
     assert "env-not-carried" not in ids(result)
     _, env = rendered_new(result.text, env_chart())
@@ -737,7 +740,7 @@ def test_refused_value_moves_to_the_env_map_of_a_chart_that_has_one() -> None:
 def test_refused_value_joins_an_existing_env_map(env: str, expected: str) -> None:
     old = 'vectorStore:\n  embedding:\n    dimension: "1e3"\n' + env
     result = assert_round_trip(old, chosen=env_profile())
-    assert result.text.endswith(expected.format(note=values.ENV_NOTE))
+    assert result.text.endswith(expected.format(note=ENV_NOTE))
     # entries the old chart never read become env vars of the new pod: the user is told
     inert = "FOO" in (helm_values(old).get("env") or {})
     assert ("env-problem" in ids(result)) is inert
@@ -790,7 +793,7 @@ def test_json_values_with_a_value_that_stays_an_env_var() -> None:
     old = '{"vectorStore": {"embedding": {"dimension": "1e3"}}, "env": {"A": "b"}}'
     result = values.convert(old, "v.json", env_profile())
     assert result.text.endswith(
-        f'env:\n  A: b\n  VECTOR_STORE_EMBEDDING_DIMENSION: "1e3"  # {values.ENV_NOTE}\n'
+        f'env:\n  A: b\n  VECTOR_STORE_EMBEDDING_DIMENSION: "1e3"  # {ENV_NOTE}\n'
     )
     assert_round_trip(old, chosen=env_profile())
     built_in = values.convert(old, "v.json", PROFILE)  # no env map to add to: env-not-carried
@@ -857,7 +860,7 @@ def test_every_line_outside_the_section_is_kept(
     middle = result.text[len(head) : len(result.text) - len(tail)]
     assert not re.search(r"(?m)^vectorStore:", middle)
     assert list(yaml.safe_load(middle)) == list(result.written)
-    keys = values.layout_keys(PROFILES[target].target.layout)
+    keys = layout_keys(PROFILES[target].target.layout)
     assert set(result.written) <= set(keys)
 
 

@@ -20,15 +20,16 @@ from typing import Any
 
 from migrate import fastpath
 from migrate.app import convert as pipeline
+from migrate.app import values
 from migrate.chart.profile import Profile, looks_like_credential
 from migrate.emit.files import Artifact, context_folder
 from migrate.errors import MigrateError
 from migrate.model import Document, Finding, Origin, Plan, Status, owner_release
-from migrate.plan import values
 from migrate.plan.findings import finding
 from migrate.plan.planner import is_llama_stack
 from migrate.sources import cluster, helm_release
 from migrate.yaml import io as yamlio
+from migrate.yaml import load
 
 HELM_VALUES_FILE = "helm-values.yaml"
 # Fields the API server sets; a manifest to apply has none of them.
@@ -186,7 +187,7 @@ def to_document(item: Mapping[str, Any], context: str, *, as_text: bool = True) 
     if not as_text:
         return Document(text="", data=data, origin=origin)
     text = yamlio.dump(yamlio.to_commented(data))
-    return Document(text=text, data=yamlio.load_manifest(text), origin=origin)
+    return Document(text=text, data=load.load_manifest(text), origin=origin)
 
 
 def clean(item: Mapping[str, Any]) -> dict[str, Any]:

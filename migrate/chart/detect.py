@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from migrate.chart.layout import Layout, Section
 from migrate.chart.read import ChartFiles
 from migrate.errors import InputError
-from migrate.yaml.io import load_run_yaml
+from migrate.yaml.load import load_run_yaml
 
 _BLOCK_KEY = re.compile(r"^(?P<indent>\s*)(?P<key>[\"']?[\w.-]+[\"']?):\s*\|[-+]?\s*$")
 _WHOLE = re.compile(r"^\{\{-?\s*toYaml\s+\.Values\.(?P<key>\w+)\s*\|\s*nindent\s+\d+\s*-?\}\}$")

@@ -21,7 +21,7 @@ from migrate.chart import target as targets
 from migrate.engine import evaluate, placeholders
 from migrate.errors import InputError
 from migrate.model import Path as KeyPath
-from migrate.yaml.io import load_run_yaml
+from migrate.yaml.load import load_run_yaml
 
 BUILT_IN = "tuw-ai"
 

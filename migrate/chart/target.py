@@ -22,7 +22,8 @@ from migrate.chart import detect, read
 from migrate.chart.layout import Layout
 from migrate.engine import overlay
 from migrate.errors import InputError
-from migrate.yaml.io import load_run_yaml, same
+from migrate.yaml.io import same
+from migrate.yaml.load import load_run_yaml
 
 
 @dataclass(frozen=True)

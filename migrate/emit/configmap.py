@@ -17,6 +17,7 @@ from migrate.chart.profile import Profile
 from migrate.errors import InputError, InternalError
 from migrate.model import Plan
 from migrate.yaml import io as yamlio
+from migrate.yaml import load, scalars
 
 # The API server refuses a ConfigMap whose data (keys and values) exceeds 1 MiB.
 MAX_DATA_BYTES = 1024 * 1024
@@ -37,7 +38,7 @@ _OWNER_LABELS = ("app.kubernetes.io/managed-by", "helm.sh/chart")
 def run_yaml(run_config: Mapping[str, Any]) -> str:
     """The run.yaml text; loads back (PyYAML) to exactly ``run_config``."""
     text = yamlio.dump_run_yaml(run_config)
-    if not yamlio.same(yamlio.load_run_yaml(text, "run.yaml"), run_config):
+    if not yamlio.same(load.load_run_yaml(text, "run.yaml"), run_config):
         raise InternalError("the rendered run.yaml does not load back to the planned one")
     return text
 
@@ -75,12 +76,12 @@ def render(plan: Plan, profile: Profile) -> str:
 
 
 def _key(name: str) -> str:
-    return name if yamlio.plain_is_string(name) and ":" not in name else f'"{name}"'
+    return name if scalars.plain_is_string(name) and ":" not in name else f'"{name}"'
 
 
 def _carries(rendered: str, key: str, text: str) -> bool:
     try:
-        loaded = yamlio.load_run_yaml(rendered, "configmap.yaml")
+        loaded = load.load_run_yaml(rendered, "configmap.yaml")
     except InputError:
         return False
     return isinstance(loaded, Mapping) and loaded.get("data", {}).get(key) == text

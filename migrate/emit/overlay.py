@@ -19,6 +19,7 @@ from migrate.chart.target import Target
 from migrate.errors import InternalError
 from migrate.model import Path, Plan
 from migrate.yaml import io as yamlio
+from migrate.yaml import load
 
 
 def render(plan: Plan, target: Target) -> str:
@@ -54,7 +55,7 @@ def render(plan: Plan, target: Target) -> str:
     for comment in comments:
         text = re.sub(rf"(?m)(\S) +(# {re.escape(comment)})$", r"\1  \2", text)
     rendered = "\n".join(header) + "\n" + text
-    if not yamlio.same(yamlio.load_run_yaml(rendered, "values-overlay.yaml"), content):
+    if not yamlio.same(load.load_run_yaml(rendered, "values-overlay.yaml"), content):
         raise InternalError(f"the values overlay for {plan.label} does not load back unchanged")
     return rendered
 

@@ -14,6 +14,15 @@ cannot be patched in place, or the patch does not verify, the edits are applied 
 ruamel round-trip tree instead and the result is marked ``exact=False``; if even that
 does not verify, :class:`PatchError` is raised.
 
+What is YAML's and not the patcher's comes from :mod:`migrate.yaml`: the loader and
+composer (:mod:`~migrate.yaml.load`), line arithmetic (:mod:`~migrate.yaml.lines`),
+the splice engine that puts the new text in (:mod:`~migrate.yaml.splice`) and the
+spelling of every scalar (:mod:`~migrate.yaml.scalars`).  The module stays over 400
+lines because the edit semantics, their reference implementation on plain data, the
+node geometry of each kind of sequence and the fallback are one contract, tested
+together (``tests/emitters/test_textpatch.py``): split up, each part would only make
+sense with the others open beside it.
+
 Edit semantics (shared by :func:`apply_edits` and :func:`apply_edits_to_data`)
 -------------------------------------------------------------------------------
 * Every path is resolved against the ORIGINAL document, before any edit is applied;
@@ -70,26 +79,23 @@ back as the reference result.
 
 from __future__ import annotations
 
-import bisect
 import copy
 import io
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.nodes import ScalarNode as RuamelScalarNode
-from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from migrate.model import Edit, InsertItem, Path, RemoveItems
-from migrate.yaml.io import plain_is_string, same
+from migrate.yaml import load, scalars, splice
+from migrate.yaml.io import same
+from migrate.yaml.lines import NEWLINE, Lines
 
 __all__ = [
     "Edit",
@@ -254,16 +260,11 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 
 # Manifests are read as kubectl reads them: YAML 1.1, by libyaml where available.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _VERSIONS = ((1, 1),)
 
 
 def _load(text: str, version: tuple[int, int] = (1, 1)) -> Any:
-    return yaml.load(text, Loader=_Loader)
-
-
-def _compose(text: str) -> Any:
-    return yaml.compose(text, Loader=_Loader)
+    return load.load_safe(text)
 
 
 def _references(text: str, edits: Sequence[Edit]) -> list[tuple[tuple[int, int], Any]]:
@@ -297,101 +298,22 @@ def _verifies(text: str, references: list[tuple[tuple[int, int], Any]]) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Rendering scalars and values
+# Rendering values (scalars are spelled by migrate.yaml.scalars)
 # ---------------------------------------------------------------------------
-
-_RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-# Starts that some YAML 1.1 readers (go-yaml v2 behind kubectl) take for numbers in
-# forms ruamel does not; quoting them costs nothing.
-_NUMBER_STARTS = frozenset("0123456789+-.")
-_SHORT_BOOLS = frozenset({"y", "Y", "n", "N"})
-_FLOAT_11 = re.compile(r"[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?\Z")
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\n": "\\n",
-    "\t": "\\t",
-    "\r": "\\r",
-    "\b": "\\b",
-    "\f": "\\f",
-}
 
 
 class _Unsupported(Exception):
     """The document or value is outside what the text patcher handles."""
 
 
-def _plain_ok(s: str) -> bool:
-    """True when ``s`` written plain loads back as the same string in YAML 1.1 and 1.2."""
-    if not s or s != s.strip() or s[0] in _INDICATORS or s[0] in _NUMBER_STARTS:
-        return False
-    if not all(" " <= c <= "~" for c in s):
-        return False
-    if ": " in s or " #" in s or s.endswith(":") or s in _SHORT_BOOLS:
-        return False
-    return plain_is_string(s)
-
-
-def _needs_escape(c: str) -> bool:
-    o = ord(c)
-    return (
-        o < 0x20
-        or 0x7F <= o <= 0x9F
-        or 0xD800 <= o <= 0xDFFF
-        or o in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
-    )
-
-
-def _double_quoted(s: str) -> str:
-    """A double-quoted scalar that is also a valid JSON string."""
-    out = ['"']
-    for c in s:
-        if c in _ESCAPES:
-            out.append(_ESCAPES[c])
-        elif _needs_escape(c):
-            out.append(f"\\u{ord(c):04x}")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
-
-
-def _scalar(value: Any, flow: bool) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(value)
-        if "." not in text and "e" in text:
-            # Strict YAML 1.1 readers (PyYAML) take "1e-07" for a string.
-            mantissa, exponent = text.split("e")
-            text = f"{mantissa}.0e{exponent}"
-        if not _FLOAT_11.match(text) or not all(
-            r.resolve(RuamelScalarNode, text, (True, False)) == "tag:yaml.org,2002:float"
-            for r in _RESOLVERS
-        ):
-            raise _Unsupported(f"float {value!r} has no portable plain form")
-        return text
-    if isinstance(value, str):
-        return value if not flow and _plain_ok(value) else _double_quoted(value)
-    raise _Unsupported(f"cannot render {type(value).__name__}")
-
-
 def _flow(value: Any) -> str:
     """JSON-compatible flow text (JSON is valid YAML flow)."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_scalar(k, True)}: {_flow(v)}" for k, v in value.items()) + "}"
+        pairs = (f"{scalars.scalar_text(k, True)}: {_flow(v)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
-    return _scalar(value, True)
+    return scalars.scalar_text(value, True)
 
 
 @dataclass(frozen=True)
@@ -420,7 +342,7 @@ class _Style:
             for key, sub in value.items():
                 if isinstance(key, dict | list):
                     raise _Unsupported("complex mapping key")
-                head = (" " * col if lines else "") + _scalar(key, False) + ":"
+                head = (" " * col if lines else "") + scalars.scalar_text(key, False) + ":"
                 if isinstance(sub, dict) and sub:
                     inner = col + self.map_indent
                     sub_lines = self.node_lines(sub, inner)
@@ -443,7 +365,7 @@ class _Style:
             return ["{}"]
         if isinstance(value, list):
             return ["[]"]
-        return [_scalar(value, False)]
+        return [scalars.scalar_text(value, False)]
 
 
 def _children(node: Node) -> Iterator[Node]:
@@ -482,39 +404,7 @@ def _shared(root: Node) -> set[int]:
     return shared
 
 
-_NEWLINE = re.compile("\n")
-
-
-class _Lines:
-    """Line arithmetic on the raw text, independent of which breaks the parser counts."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0] + [match.end() for match in _NEWLINE.finditer(text)]
-        first = text.find("\n")
-        self.nl = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
-
-    def line(self, index: int) -> int:
-        return bisect.bisect_right(self.starts, index) - 1
-
-    def col(self, index: int) -> int:
-        return index - self.starts[self.line(index)]
-
-    def start(self, line: int) -> int:
-        return self.starts[line] if line < len(self.starts) else len(self.text)
-
-    def after(self, line: int) -> int:
-        return self.start(line + 1)
-
-    def get(self, line: int) -> str:
-        return self.text[self.start(line) : self.after(line)]
-
-    @property
-    def count(self) -> int:
-        return len(self.starts)
-
-
-def _detect_style(root: Node, lines: _Lines) -> _Style:
+def _detect_style(root: Node, lines: Lines) -> _Style:
     seq_offsets: Counter[int] = Counter()
     map_indents: Counter[int] = Counter()
     item_offsets: Counter[int] = Counter()
@@ -550,29 +440,18 @@ def _detect_style(root: Node, lines: _Lines) -> _Style:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Op:
-    """Replace text[start:end] by ``text``; ties at one offset go deepest first."""
-
-    start: int
-    end: int
-    text: str
-    depth: int
-    order: int
-
-
 _KEY_LINE_REST = re.compile(r"[ \t]*:[ \t]*(#[^\n]*)?\r?\n?\Z")
 _NULL_TOKENS = frozenset({"null", "Null", "NULL", "~"})
 
 
 class _TextPatcher:
-    def __init__(self, text: str, root: Node, style: _Style, lines: _Lines | None = None) -> None:
+    def __init__(self, text: str, root: Node, style: _Style, lines: Lines | None = None) -> None:
         self.text = text
         self.root = root
         self.style = style
-        self.lines = lines or _Lines(text)
+        self.lines = lines or Lines(text, NEWLINE)
         self.shared = _shared(root)
-        self.ops: list[_Op] = []
+        self.splices: list[splice.Splice] = []
 
     # -- node geometry ----------------------------------------------------
 
@@ -654,10 +533,10 @@ class _TextPatcher:
     # -- edits ------------------------------------------------------------
 
     def add(self, start: int, end: int, text: str, depth: int) -> None:
-        self.ops.append(_Op(start, end, text, depth, len(self.ops)))
+        self.splices.append(splice.Splice(start, end, text, depth))
 
     def block_text(self, lines: list[str]) -> str:
-        nl = self.lines.nl
+        nl = self.lines.first_newline
         return "".join(line + nl for line in lines)
 
     def patch(self, edits: Sequence[Edit]) -> str:
@@ -699,7 +578,7 @@ class _TextPatcher:
                 self.null_value(path, node, parent, keynode, group)
             else:
                 raise _Unsupported("target is not a sequence")
-        return self.splice()
+        return splice.apply(self.text, self.splices, newline=self.lines.first_newline)
 
     def block_sequence(
         self,
@@ -774,7 +653,7 @@ class _TextPatcher:
             new = "[]"
         elif items and lines.line(items[0].start_mark.index) != lines.line(start):
             # Keep a one-item-per-line layout (pretty-printed JSON) as it was.
-            nl = lines.nl
+            nl = lines.first_newline
             pad = self.indent_before(items[0].start_mark.index)
             closing = ""
             if (close_pad := self.indent_before(end - 1)) is not None:
@@ -797,7 +676,7 @@ class _TextPatcher:
             raise _Unsupported("empty parent mapping")
         key_col = self.lines.col(parent.value[0][0].start_mark.index)
         dash = key_col + self.style.seq_offset
-        head = " " * key_col + _scalar(path[-1], False) + ":"
+        head = " " * key_col + scalars.scalar_text(path[-1], False) + ":"
         body = self.style.item_lines(group.inserts[0], dash, dash + self.style.item_offset, False)
         at = self.lines.after(self.lines.line(end - 1))
         self.add(at, at, self.block_text([head, *body]), len(path) - 1)
@@ -808,7 +687,7 @@ class _TextPatcher:
         end = parent.end_mark.index
         if text[end - 1 : end] != "}":
             raise _Unsupported("unexpected end of a flow mapping")
-        entry = f"{_scalar(path[-1], True)}: {_flow(group.inserts[0])}"
+        entry = f"{scalars.scalar_text(path[-1], True)}: {_flow(group.inserts[0])}"
         if not parent.value:
             start = parent.start_mark.index
             if text[start : start + 1] != "{" or text[start + 1 : end - 1].strip():
@@ -820,7 +699,7 @@ class _TextPatcher:
         if last_end is None or text[last_end : end - 1].strip():
             raise _Unsupported("trailing comma or comment in a flow mapping")
         pad = self.indent_before(last_key.start_mark.index)
-        sep = ", " if pad is None else "," + lines.nl + pad
+        sep = ", " if pad is None else "," + lines.first_newline + pad
         self.add(last_end, last_end, sep + entry, len(path) - 1)
 
     def null_value(
@@ -844,30 +723,6 @@ class _TextPatcher:
         at = self.lines.after(key_line)
         self.add(at, at, self.block_text(body), len(path))
 
-    def splice(self) -> str:
-        text, nl = self.text, self.lines.nl
-        out: list[str] = []
-        pos = 0
-        appended_at_eof = False
-        for op in sorted(self.ops, key=lambda o: (o.start, o.end, -o.depth, o.order)):
-            if op.start < pos:
-                raise _Unsupported("overlapping edits")
-            out.append(text[pos : op.start])
-            piece = op.text
-            if op.start == len(text) and piece:
-                # Appending after a last line that has no line break of its own.
-                done = "".join(out)
-                if done and not done.endswith("\n"):
-                    piece = nl + piece
-                appended_at_eof = True
-            out.append(piece)
-            pos = op.end
-        out.append(text[pos:])
-        result = "".join(out)
-        if appended_at_eof and text and not text.endswith("\n") and result.endswith(nl):
-            result = result[: -len(nl)]
-        return result
-
 
 # ---------------------------------------------------------------------------
 # Round-trip fallback
@@ -883,7 +738,7 @@ def _to_round_trip(value: Any) -> Any:
         return mapping
     if isinstance(value, list):
         return CommentedSeq(_to_round_trip(v) for v in value)
-    if isinstance(value, str) and not _plain_ok(value):
+    if isinstance(value, str) and not scalars.plain_text_ok(value):
         return DoubleQuotedScalarString(value)
     return copy.deepcopy(value)
 
@@ -930,15 +785,15 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> Patched:
     if not edits:
         return Patched(text, True)
     try:
-        root = _compose(text)
+        root = load.compose(text)
     except Exception:
         root = None
-    lines = _Lines(text)
+    lines = Lines(text, NEWLINE)
     style = _detect_style(root, lines) if root is not None else _Style()
     if root is not None:
         try:
             candidate = _TextPatcher(text, root, style, lines).patch(edits)
-        except _Unsupported:
+        except (_Unsupported, scalars.Unwritable, splice.Overlap):
             pass
         else:
             if _verifies(candidate, expected):

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.model import Path
-from migrate.yaml.io import plain_is_safe_text, plain_is_string, same
+from migrate.yaml.io import same
+from migrate.yaml.scalars import plain_is_safe_text, plain_is_string
 
 
 class _Missing:

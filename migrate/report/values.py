@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from migrate.yaml.io import plain_is_string
+from migrate.yaml.scalars import plain_is_string
 
 ABSENT = "(absent)"
 

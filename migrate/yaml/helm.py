@@ -1,9 +1,11 @@
-"""How Helm reads a plain scalar of a values file (go-yaml v2, then JSON).
+"""How Helm reads a values file (go-yaml v2, then JSON).
 
-This module owns one table of rules: YAML 1.1 booleans including ``y`` and
-``n``, Go's integer syntax (``0x``, ``0o``, ``0b``, leading-zero octal, ``_``
-between digits), and every number a float64 after the trip through JSON.
-Writers use it to quote any string Helm would not read back as that string.
+This module owns Helm's reading rules: one table for plain scalars (YAML 1.1
+booleans including ``y`` and ``n``, Go's integer syntax with ``0x``, ``0o``,
+``0b``, leading-zero octal and ``_`` between digits, every number a float64
+after the trip through JSON) and :class:`HelmLoader`, PyYAML with those rules,
+which keeps the nodes and their marks for the values writer. The writers ask
+:mod:`migrate.yaml.scalars` whether Helm reads a string back unquoted.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
+
+import yaml as pyyaml
+
+from migrate.yaml.load import refuse_duplicate_keys
 
 # go-yaml v2's table of plain scalars with a fixed meaning.
 FIXED: dict[str, Any] = {
@@ -84,6 +90,65 @@ def _go_int(digits: str) -> int:
     return int(digits)
 
 
-def helm_reads_plain(text: str) -> bool:
-    """Whether ``text`` written unquoted is read back by Helm as that same string."""
-    return bool(text) and helm_scalar(text) == text and isinstance(helm_scalar(text), str)
+STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+PLAIN_TAG = "tag:migrate,2025:helm-plain"
+"""The tag of a plain scalar: go-yaml v2's rules type it when it is constructed."""
+_EXPLICIT: dict[str, type] = {  # explicit tags Helm's loader accepts on a scalar
+    "tag:yaml.org,2002:int": float,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:bool": bool,
+    "tag:yaml.org,2002:null": type(None),
+}
+
+_BaseLoader: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+
+
+class HelmLoader(_BaseLoader):  # type: ignore[misc]
+    """PyYAML with Helm's scalar rules, refusing duplicate keys."""
+
+    def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is pyyaml.ScalarNode and implicit[0]:
+            return MERGE_TAG if value == "<<" else PLAIN_TAG
+        resolved: str = super().resolve(kind, value, implicit)
+        return resolved
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        # Helm tells 1 and True apart (go-yaml keys keep their types).
+        refuse_duplicate_keys(self, node, lambda key: (type(key), key))
+        return super().construct_mapping(node, deep=deep)
+
+
+class HelmRefusal(pyyaml.MarkedYAMLError):
+    """A scalar Helm's loader refuses: a number JSON cannot hold, or a wrong explicit tag."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+def _construct_plain(loader: HelmLoader, node: Any) -> Any:
+    value = helm_scalar(node.value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise HelmRefusal(
+            f"{node.value!r} is {value!r}, which Helm cannot load (values pass through JSON)",
+            node.start_mark,
+        )
+    return value
+
+
+def _construct_explicit(loader: HelmLoader, node: Any) -> Any:
+    value = _construct_plain(loader, node) if node.value else None
+    if not isinstance(value, _EXPLICIT[node.tag]):
+        raise HelmRefusal(f"{node.value!r} is not a valid {node.tag}", node.start_mark)
+    return value
+
+
+HelmLoader.yaml_constructors = {
+    STR_TAG: pyyaml.constructor.SafeConstructor.construct_yaml_str,
+    "tag:yaml.org,2002:map": pyyaml.constructor.SafeConstructor.construct_yaml_map,
+    "tag:yaml.org,2002:seq": pyyaml.constructor.SafeConstructor.construct_yaml_seq,
+    PLAIN_TAG: _construct_plain,
+    MERGE_TAG: lambda loader, node: node.value,  # "<<" as a value is text
+    **dict.fromkeys(_EXPLICIT, _construct_explicit),
+    None: pyyaml.constructor.SafeConstructor.construct_undefined,
+}
