@@ -173,11 +173,7 @@ def plan(
             )
         )
     findings += [
-        finding(
-            problem.code,
-            f"container {name}: {problem.message}",
-            Severity(problem.severity),
-        )
+        finding(problem.rule, f"container {name}: {problem.message}", problem.severity)
         for problem in environment.problems
     ]
     findings += [
