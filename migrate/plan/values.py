@@ -54,7 +54,7 @@ from migrate.engine.placeholders import placeholders
 from migrate.errors import InputError, InternalError
 from migrate.model import Drift, Finding, Path, Severity
 from migrate.plan import checks
-from migrate.plan import planner as plan
+from migrate.plan import resolution as plan
 from migrate.plan.findings import finding
 from migrate.yaml import io as yamlio
 from migrate.yaml.helm import helm_reads_plain, helm_scalar
