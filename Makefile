@@ -32,6 +32,7 @@ demo: $(BIN)/.installed
 # Generated documentation; tests fail when it drifts from the code.
 docs: $(BIN)/.installed
 	$(BIN)/migrate mapping -o markdown > docs/mapping.md
+	$(BIN)/python -m migrate.plan.findings > docs/findings.md
 
 # Benchmarks (not tests): ratios against baselines measured in the same run;
 # rewrites docs/performance.md. Takes about five minutes.

@@ -1,4 +1,4 @@
-"""Every finding ID has a fixture pair: ``raises.yaml`` raises it, ``clean.yaml`` does not.
+"""Every finding ID is raised by a real input, and a near miss of it raises nothing.
 
 ``fixtures/findings/<id>/raises.yaml`` is a small manifest that raises the
 finding; ``clean.yaml`` is the smallest change of it that removes the cause,
@@ -9,15 +9,18 @@ so the pair shows the boundary. Extra arguments (a chart, a template,
 Each case runs ``migrate convert --dry-run -o json`` in a subprocess, as a
 user runs it. The three runs of one ID (raises, clean, raises with
 ``--ignore``) start together on a small thread pool and are awaited on use.
+
+The IDs only a cluster scan raises get the same pair as two states of kmock's
+Kubernetes emulator, scanned with ``migrate scan --dry-run -o json``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,9 @@ import pytest
 import yaml
 
 from migrate.plan.findings import CATALOGUE
+from tests.support import cluster
+from tests.support.cli import migrate
+from tests.support.cluster import Cluster, running
 
 ROOT = Path(__file__).resolve().parents[1]
 FINDINGS = ROOT / "fixtures" / "findings"
@@ -38,8 +44,8 @@ NOT_RAISABLE: dict[str, str] = {
     "self-check": "an internal check that failed: a bug, raised by no known input",
 }
 
-# IDs only a cluster scan raises: tests/test_scan.py raises each of them against
-# the emulator (a test there names the ID), so they have no manifest pair here.
+# IDs only a cluster scan raises: each has a pair of emulator states below
+# (SCAN_CASES) instead of a manifest pair.
 SCAN_ONLY: tuple[str, ...] = (
     "namespace-forbidden",
     "api-unavailable",
@@ -85,16 +91,15 @@ def arguments(finding_id: str, stem: str, *extra: str) -> tuple[str, ...]:
     return ("convert", "--dry-run", "-o", "json", "-f", path, *options(finding_id, stem), *extra)
 
 
-def migrate(args: tuple[str, ...]) -> Completed:
-    return subprocess.run(
-        [sys.executable, "-m", "migrate", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-        check=False,
-    )
+def report_of(args: tuple[str, ...], done: Completed) -> dict[str, Any]:
+    """The JSON report of a finished run, whose exit code must be the one the report implies."""
+    shown = " ".join(args)
+    assert "Traceback" not in done.stderr, f"migrate {shown}:\n{done.stderr}"
+    report: dict[str, Any] = json.loads(done.stdout)
+    # 1 exactly when findings at or above --fail-on were raised; anything else is a failure.
+    expected = 1 if report["summary"]["failed"] else 0
+    assert done.returncode == expected, f"migrate {shown}: exit {done.returncode}\n{done.stderr}"
+    return report
 
 
 class Runs:
@@ -106,7 +111,7 @@ class Runs:
 
     def _start(self, args: tuple[str, ...]) -> Future[Completed]:
         if args not in self._started:
-            self._started[args] = self._pool.submit(migrate, args)
+            self._started[args] = self._pool.submit(migrate, *args)
         return self._started[args]
 
     def report(self, finding_id: str, stem: str, *extra: str) -> dict[str, Any]:
@@ -118,13 +123,7 @@ class Runs:
         ):
             self._start(args)
         args = arguments(finding_id, stem, *extra)
-        done = self._start(args).result()
-        shown = " ".join(args)
-        assert "Traceback" not in done.stderr, f"migrate {shown}:\n{done.stderr}"
-        # 1 is the exit code for error findings; anything else means the run failed.
-        assert done.returncode in (0, 1), f"migrate {shown}: exit {done.returncode}\n{done.stderr}"
-        report: dict[str, Any] = json.loads(done.stdout)
-        return report
+        return report_of(args, self._start(args).result())
 
 
 @pytest.fixture(scope="module")
@@ -134,11 +133,19 @@ def runs() -> Iterator[Runs]:
 
 
 def findings(report: dict[str, Any], finding_id: str) -> list[dict[str, Any]]:
-    return [f for w in report["workloads"] for f in w["findings"] if f["id"] == finding_id]
+    """The findings of ``finding_id``, of the workloads and of the scan's faults."""
+    faults = [f for source in report["scan"] or () for f in source["faults"]]
+    found = [f for w in report["workloads"] for f in w["findings"]] + faults
+    return [f for f in found if f["id"] == finding_id]
 
 
 def all_ids(report: dict[str, Any]) -> list[str]:
-    return [f["id"] for w in report["workloads"] for f in w["findings"]]
+    faults = [f["id"] for source in report["scan"] or () for f in source["faults"]]
+    return [f["id"] for w in report["workloads"] for f in w["findings"]] + faults
+
+
+def workloads(report: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(w["namespace"], w["name"]) for w in report["workloads"]]
 
 
 # -- the fixture tree ---------------------------------------------------------------
@@ -154,11 +161,9 @@ def test_every_catalogued_id_has_a_directory_and_no_directory_is_a_stray() -> No
     assert sorted(set(OFFLINE) - directories) == [], "finding IDs without a directory"
 
 
-def test_scan_only_ids_are_raised_by_the_scan_tests() -> None:
-    scan_tests = (ROOT / "tests" / "test_scan.py").read_text("utf-8")
-    for finding_id in SCAN_ONLY:
-        assert finding_id in CATALOGUE
-        assert f'"{finding_id}"' in scan_tests, finding_id
+def test_every_scan_only_id_is_catalogued_and_has_a_scan_case() -> None:
+    assert set(SCAN_ONLY) <= set(CATALOGUE)
+    assert sorted(SCAN_CASES) == sorted(SCAN_ONLY)
 
 
 @pytest.mark.parametrize("finding_id", OFFLINE)
@@ -202,10 +207,11 @@ def test_raises(runs: Runs, finding_id: str) -> None:
 @pytest.mark.parametrize("finding_id", _params("clean.yaml"))
 def test_clean_does_not_raise(runs: Runs, finding_id: str) -> None:
     report = runs.report(finding_id, "clean")
-    # A file without a Llama Stack workload would be clean for nothing.
-    assert report["summary"]["workloads"] >= 1
-    assert report["summary"]["ignored"] == {}
     assert finding_id not in all_ids(report)
+    # The near miss is the same workload, and one that migrate converts: a file
+    # without it, or one that stops earlier, would be clean for nothing.
+    assert workloads(report) == workloads(runs.report(finding_id, "raises"))
+    assert [w["status"] for w in report["workloads"]] == ["needs migration"]
 
 
 # -- --ignore -----------------------------------------------------------------------
@@ -221,8 +227,107 @@ def test_ignore_removes_the_finding_and_counts_it(runs: Runs, finding_id: str) -
 
 
 def test_ignore_of_an_unknown_id_is_a_usage_error() -> None:
-    done = migrate((*arguments("silent-revert", "raises"), "--ignore", "silent-revrt"))
+    done = migrate(*arguments("silent-revert", "raises"), "--ignore", "silent-revrt")
     assert done.returncode == 2
     assert "silent-revrt" in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+# -- the IDs only a cluster scan raises ---------------------------------------------------
+
+OBJECTS = ROOT / "fixtures" / "cluster" / "objects.yaml"
+# The release values that explain the seed example's pod in namespace research.
+SEED_VALUES = {
+    "vectorStore": {
+        "defaultProvider": "milvus",
+        "embedding": {
+            "provider": "vllm",
+            "model": "intfloat/e5-mistral-7b-instruct",
+            "dimension": 4096,
+        },
+    },
+    "vllm": {"url": "http://vllm-router.vllm.svc.cluster.local/v1"},
+}
+
+
+def release(status: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The seed example's Deployment, and its Helm release with one revision."""
+    objects = cluster.objects_from_manifest(OBJECTS)
+    return [o for o in objects if o["metadata"]["namespace"] == "research"] + [
+        cluster.helm_release_secret("llama-stack", "research", 1, status, values)
+    ]
+
+
+def seeded(c: Cluster, namespace: str) -> None:
+    """A Llama Stack Deployment in ``namespace``."""
+    c.seed(
+        "main",
+        cluster.deployment(
+            "llama-stack",
+            namespace,
+            env={"VECTOR_STORE_DEFAULT_PROVIDER": "sqlite-vec"},
+            image="ghcr.io/tu-wien-datalab/llama-stack:main",
+        ),
+    )
+
+
+def forbidden(c: Cluster, raises: bool) -> tuple[str, ...]:
+    seeded(c, "locked")
+    if raises:
+        cluster.forbid(c.emulators["main"], "apps/v1/deployments", "locked")
+    return ("-n", "locked")
+
+
+def unavailable(c: Cluster, raises: bool) -> tuple[str, ...]:
+    seeded(c, "slow")
+    if raises:
+        cluster.delay(c.emulators["main"], "GET /apis/apps/v1/namespaces/slow/statefulsets", 3.0)
+    return ("-n", "slow", "--timeout", "0.5")
+
+
+def unreadable(c: Cluster, raises: bool) -> tuple[str, ...]:
+    c.seed("main", release("failed" if raises else "deployed", SEED_VALUES))
+    return ("-n", "research", "--helm-values")
+
+
+def mismatched(c: Cluster, raises: bool) -> tuple[str, ...]:
+    other = {"vectorStore": {"defaultProvider": "faiss"}}
+    c.seed("main", release("deployed", other if raises else SEED_VALUES))
+    return ("-n", "research", "--helm-values")
+
+
+# Each ID's emulator state: `raises` True sets up the cause, False its near miss; the
+# function returns the scan's own arguments.
+SCAN_CASES: dict[str, Callable[[Cluster, bool], tuple[str, ...]]] = {
+    "namespace-forbidden": forbidden,
+    "api-unavailable": unavailable,
+    "helm-release-unreadable": unreadable,
+    "helm-values-mismatch": mismatched,
+}
+
+
+async def scan_report(tmp_path: Path, finding_id: str, raises: bool) -> dict[str, Any]:
+    async with running(tmp_path=tmp_path) as c:
+        extra = SCAN_CASES[finding_id](c, raises)
+        args = ("scan", "--kubeconfig", str(c.kubeconfig), *extra, "--dry-run", "-o", "json")
+        # The command line blocks; the emulator serves on this loop meanwhile.
+        done = await asyncio.to_thread(migrate, *args)
+        return report_of(args, done)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("finding_id", SCAN_ONLY)
+async def test_scan_raises(tmp_path: Path, finding_id: str) -> None:
+    report = await scan_report(tmp_path, finding_id, raises=True)
+    found = findings(report, finding_id)
+    assert found, f"the scan raised only {all_ids(report)}"
+    assert {f["severity"] for f in found} == {CATALOGUE[finding_id].severity.value}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("finding_id", SCAN_ONLY)
+async def test_scan_near_miss_does_not_raise(tmp_path: Path, finding_id: str) -> None:
+    report = await scan_report(tmp_path, finding_id, raises=False)
+    assert finding_id not in all_ids(report)
+    assert [w["status"] for w in report["workloads"]] == ["needs migration"]

@@ -19,8 +19,9 @@ from migrate.emit import configmap, manifest, overlay, textpatch
 from migrate.emit.files import Artifact
 from migrate.errors import InputError, InternalError
 from migrate.model import Document, Plan, Severity, Status
+from migrate.plan.classify import WORKLOAD_KINDS, not_converted
 from migrate.plan.findings import finding
-from migrate.plan.planner import WORKLOAD_KINDS, not_converted, plan
+from migrate.plan.workload import plan
 from migrate.sources import manifests
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")

@@ -25,8 +25,8 @@ from migrate.chart.profile import Profile, looks_like_credential
 from migrate.emit.files import Artifact, context_folder
 from migrate.errors import MigrateError
 from migrate.model import Document, Finding, Origin, Plan, Status, owner_release
+from migrate.plan.classify import is_llama_stack
 from migrate.plan.findings import finding
-from migrate.plan.planner import is_llama_stack
 from migrate.sources import cluster, helm_release
 from migrate.yaml import io as yamlio
 from migrate.yaml import load

@@ -24,9 +24,9 @@ from migrate.engine import overlay
 from migrate.engine.evaluate import format_path
 from migrate.errors import InputError, InternalError
 from migrate.model import Finding, Path, Severity
-from migrate.plan import planner
 from migrate.plan import values as planning
 from migrate.plan.findings import at_least
+from migrate.plan.resolution import Resolution, carry_problems
 from migrate.report.diff import changes
 from migrate.sources import manifests
 from migrate.yaml import io as yamlio
@@ -42,7 +42,7 @@ class ValuesResult:
     # migrated variable → the value the old values gave it (None: not set, the
     # template's default applies); variables whose value is not known are left out
     variables: dict[str, str | None]
-    target: planner.Resolution  # the run.yaml the new values must render, and its overlay
+    target: Resolution  # the run.yaml the new values must render, and its overlay
     kept: dict[str, str]  # migrated variable that stays an env var → why
     already_migrated: bool  # no legacy section but the target's keys: the input unchanged
     findings: tuple[Finding, ...] = ()  # as `migrate convert` raises them for the release
@@ -83,7 +83,7 @@ def convert(
     written = planned.written
     block = writer.overlay_text(written, planned.notes) if written else ""
     new_text = writer.write(old, profile, block, planned.additions)
-    carry = planner.carry_problems(profile, resolution.values, resolution.desired)
+    carry = carry_problems(profile, resolution.values, resolution.desired)
     _check(old, new_text, block, profile, resolution, planned.additions, exact=not carry)
     adopted = changes(resolution.evaluation.tree, resolution.desired)
     found = planning.findings(
@@ -122,7 +122,7 @@ def _check(
     new_text: str,
     block: str,
     profile: Profile,
-    resolution: planner.Resolution,
+    resolution: Resolution,
     additions: Mapping[str, str],
     *,
     exact: bool = True,

@@ -1,176 +1,72 @@
-"""The catalogue of finding IDs: the one list of everything ``migrate`` can report.
+"""The registry of finding rules: the one list of everything ``migrate`` can report.
 
-This module owns the stable IDs, their usual severity and their one-line
-titles; ``docs/findings.md`` has one section per ID (a test keeps the two in
-step). Code raises findings only through :func:`finding`, so an ID that is
-not catalogued cannot reach a report.
+This module collects the rule modules of :mod:`migrate.plan.rules` (one per
+stable ID, with its usual severity, one-line title, documentation and, where
+it has one, its check) into :data:`CATALOGUE`, in the catalogue's order.
+Code raises findings only through :func:`finding` (or :func:`raised`, for a
+:class:`~migrate.engine.problem.Problem` found below the plan stage), so an
+ID that is not catalogued cannot reach a report.
+
+The catalogue renders as ``migrate findings`` prints it (:func:`render`) and
+as the page ``docs/findings.md`` (:func:`page`; ``make docs`` runs this
+module to write it).
 """
 
 from __future__ import annotations
 
+import sys
+import textwrap
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TypeAlias
 
+from migrate.engine.problem import Problem
 from migrate.model import Finding, Severity
+from migrate.plan import planned, rules
+
+Check: TypeAlias = Callable[[planned.Workload], Iterable[Problem]]
 
 
 @dataclass(frozen=True)
-class Kind:
-    """One finding ID: its usual severity and what it is about."""
+class Rule:
+    """One finding ID: its usual severity, what it is about, and how it is decided."""
 
     id: str
     severity: Severity
     title: str
+    doc: str = ""  # the documentation (Markdown), from the rule module's docstring
+    severity_note: str | None = None  # when another severity applies, in words
+    check: Check | None = None  # the check on a planned workload, where it has one
 
 
-_KINDS = (
-    # What an upgrade without care would break.
-    Kind("silent-revert", Severity.WARNING, "an upgrade without the overlay drops customised keys"),
-    Kind(
-        "vector-store-risk",
-        Severity.WARNING,
-        "the embedding model or dimension differs from the target chart's defaults",
-    ),
-    Kind(
-        "chart-default-hazard",
-        Severity.ERROR,
-        "a chart default breaks what the pod uses (a warning where the pod's value is kept)",
-    ),
-    Kind("drift-conflict", Severity.WARNING, "the chart and the env both changed one key"),
-    # The configuration itself.
-    Kind(
-        "vllm-auto-registration",
-        Severity.WARNING,
-        "the embedding model is served by a vLLM provider that registers its models itself",
-    ),
-    Kind(
-        "vector-provider-not-enabled",
-        Severity.WARNING,
-        "the default vector store provider is not enabled",
-    ),
-    Kind(
-        "embedding-provider-not-enabled",
-        Severity.ERROR,
-        "the default embedding model's provider is not enabled",
-    ),
-    Kind(
-        "legacy-placeholder",
-        Severity.WARNING,
-        "a placeholder of the old dialect stays literal text",
-    ),
-    # The env of the pod.
-    Kind(
-        "unused-variable",
-        Severity.WARNING,
-        "a migrated-looking variable that the template never reads",
-    ),
-    Kind(
-        "secret-variable",
-        Severity.WARNING,
-        "a migrated variable comes from a Secret and stays an env var",
-    ),
-    Kind(
-        "unresolved-reference",
-        Severity.WARNING,
-        "an env reference names a ConfigMap or key that is not in the input",
-    ),
-    Kind("value-not-inlined", Severity.WARNING, "a migrated variable stays an env var"),
-    Kind(
-        "env-not-in-overlay",
-        Severity.WARNING,
-        "a kept variable must still reach the pod, and the overlay cannot set it",
-    ),
-    Kind(
-        "env-not-carried",
-        Severity.ERROR,
-        "a variable must stay an env var, and the target chart cannot set it",
-    ),
-    Kind("env-problem", Severity.WARNING, "the container's env has an entry to look at"),
-    Kind(
-        "namespace-not-given",
-        Severity.INFO,
-        "the manifest names no namespace and none was given with -n",
-    ),
-    # After the migration.
-    Kind(
-        "no-rollout-trigger",
-        Severity.INFO,
-        "nothing restarts the pods when the ConfigMap changes",
-    ),
-    # Reading a cluster (`migrate scan`).
-    Kind("namespace-forbidden", Severity.WARNING, "a namespace could not be read (401/403)"),
-    Kind(
-        "api-unavailable",
-        Severity.ERROR,
-        "the API server failed or timed out, after retries",
-    ),
-    Kind(
-        "helm-release-unreadable",
-        Severity.WARNING,
-        "no deployed revision of the workload's Helm release could be read",
-    ),
-    Kind(
-        "helm-values-mismatch",
-        Severity.WARNING,
-        "the Helm release's values do not explain the pod's env",
-    ),
-    # Workloads that are not migrated, and why.
-    Kind(
-        "own-config",
-        Severity.INFO,
-        "the pod runs Llama Stack with its own config, not the image's run.yaml",
-    ),
-    Kind(
-        "kind-not-migrated",
-        Severity.WARNING,
-        "a workload of a kind migrate does not convert runs the Llama Stack container",
-    ),
-    Kind(
-        "older-image",
-        Severity.WARNING,
-        "the pod's env shows an older chart, whose image may bake another run.yaml",
-    ),
-    # Workloads that cannot be migrated.
-    Kind("workload-invalid", Severity.ERROR, "the workload is not a valid pod template"),
-    Kind(
-        "container-ambiguous",
-        Severity.ERROR,
-        "more than one container looks like Llama Stack",
-    ),
-    Kind(
-        "configmap-too-large",
-        Severity.ERROR,
-        "the run.yaml does not fit into a ConfigMap (1 MiB)",
-    ),
-    Kind(
-        "shared-node",
-        Severity.ERROR,
-        "a node the migration edits is a YAML anchor that an alias shares",
-    ),
-    Kind(
-        "layout-conflict",
-        Severity.ERROR,
-        "the pod already uses the new layout's names or a run config of its own",
-    ),
-    Kind(
-        "target-cannot-carry",
-        Severity.ERROR,
-        "the target chart's values cannot render the run.yaml the pod needs",
-    ),
-    Kind(
-        "verify-mismatch",
-        Severity.ERROR,
-        "the chart rendered by Helm with the overlay resolves differently from the old pod",
-    ),
-    Kind("self-check", Severity.ERROR, "a result failed its own check; nothing was written"),
-)
+Kind: TypeAlias = Rule
+"""The catalogue entry under the name it had before findings became rules."""
 
-CATALOGUE: dict[str, Kind] = {kind.id: kind for kind in _KINDS}
+
+def _rule(module: ModuleType) -> Rule:
+    return Rule(
+        id=module.ID,
+        severity=module.SEVERITY,
+        title=module.TITLE,
+        doc=(module.__doc__ or "").strip(),
+        severity_note=getattr(module, "SEVERITY_NOTE", None),
+        check=getattr(module, "check", None),
+    )
+
+
+CATALOGUE: dict[str, Rule] = {rule.id: rule for rule in map(_rule, rules.RULES)}
 
 
 def finding(id: str, message: str, severity: Severity | None = None) -> Finding:
     """A finding of a catalogued kind; ``severity`` overrides the usual one."""
     kind = CATALOGUE[id]
     return Finding(id, severity or kind.severity, message)
+
+
+def raised(problem: Problem) -> Finding:
+    """The finding a problem found by a check or the engine stands for."""
+    return finding(problem.rule, problem.message, problem.severity)
 
 
 SEVERITY_ORDER = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
@@ -181,7 +77,7 @@ def at_least(severity: Severity, threshold: Severity) -> bool:
     return SEVERITY_ORDER[severity] >= SEVERITY_ORDER[threshold]
 
 
-def render(kinds: list[Kind], output: str) -> str:
+def render(kinds: list[Rule], output: str) -> str:
     """The catalogue as a table (text, markdown) or data (json, yaml)."""
     rows = [{"id": k.id, "severity": k.severity.value, "title": k.title} for k in kinds]
     if output == "json":
@@ -200,3 +96,67 @@ def render(kinds: list[Kind], output: str) -> str:
     return "".join(
         f"{r['id'].ljust(width)}  {r['severity'].ljust(7)}  {r['title']}\n" for r in rows
     )
+
+
+# -- docs/findings.md -----------------------------------------------------------------
+
+_INTRO = """\
+# Findings
+
+Every finding `migrate` reports has a stable ID, a severity and a one-line
+message. The ID is what `--ignore` and ignore files name; it does not change
+between releases. `migrate findings` prints this list.
+"""
+
+_GUIDE = """\
+## Severities and exit codes
+
+- **error**: the workload will not work as intended (or cannot be migrated).
+  Exits 1 by default.
+- **warning**: something to act on before or during the upgrade. Exits 1 with
+  `--fail-on warning`.
+- **info**: worth knowing; never a problem of the migration itself. Exits 1
+  only with `--fail-on info`.
+
+A few IDs take another severity in one case, stated in their section (an env
+reference that is optional is info; one that would stop the pod is an error).
+The JSON report gives the severity of each finding.
+
+## Silencing findings
+
+`--ignore ID` silences an ID everywhere; `--ignore 'ID NAMESPACE/NAME'`
+only on matching workloads (a shell glob on `namespace/name` or
+`Kind/namespace/name`). `--ignore-file FILE` reads such rules, one per line,
+with `#` comments:
+
+```
+# We restart by hand after every change.
+no-rollout-trigger
+# This team's embedding model is on purpose.
+vector-store-risk search/*
+```
+
+An unknown ID is a usage error (exit 2), naming the file and line. Silenced
+findings are counted in the report's summary (`ignored`), never shown.
+
+---
+"""
+
+
+def _section(rule: Rule) -> str:
+    severity = rule.severity.value
+    if rule.severity_note:
+        severity += f" ({rule.severity_note})"
+    line = textwrap.fill(f"**Severity:** {severity}", width=76)
+    return f"## {rule.id}\n\n{line}\n\n{rule.doc}\n"
+
+
+def page(kinds: Iterable[Rule] | None = None) -> str:
+    """``docs/findings.md``: the table of every ID, then one section per ID."""
+    chosen = list(CATALOGUE.values() if kinds is None else kinds)
+    parts = [_INTRO, render(chosen, "markdown"), _GUIDE, *map(_section, chosen)]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(page())

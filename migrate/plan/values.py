@@ -4,7 +4,7 @@ This module owns the planning of ``migrate values``. From an old values file
 (read as Helm reads it, :mod:`migrate.yaml.values_file`) it takes each
 migrated variable as the old chart's template set it
 (:mod:`migrate.plan.old_chart`), plans the overlay with
-:func:`migrate.plan.planner.resolve` for the chosen target chart, says why
+:func:`migrate.plan.resolution.resolve` for the chosen target chart, says why
 each value of the overlay is there, and raises the findings ``migrate
 convert`` raises for the same release. Writing the new file is
 :mod:`migrate.emit.values`'s; the order of the steps and the final check are
@@ -36,7 +36,7 @@ from migrate.engine.placeholders import placeholders
 from migrate.errors import InputError
 from migrate.model import Drift, Finding, Path
 from migrate.plan import checks, old_chart
-from migrate.plan import planner as plan
+from migrate.plan import resolution as plan
 from migrate.plan.findings import finding
 from migrate.yaml.values_file import ValuesFile
 
@@ -174,7 +174,7 @@ def findings(
 
     ``adopted`` holds the chart defaults the new values adopt (path, what the pod ran,
     the chart's default), as reports find them; ``carry`` what the target chart cannot
-    render of the plan (:func:`migrate.plan.planner.carry_problems`).
+    render of the plan (:func:`migrate.plan.resolution.carry_problems`).
     """
     target = profile.target
     resolution, settings, kept = planned.resolution, planned.settings, planned.kept

@@ -29,7 +29,7 @@ from migrate.engine.evaluate import format_path
 from migrate.engine.placeholders import placeholders
 from migrate.errors import InputError
 from migrate.model import Finding, Path, Plan, owner_release
-from migrate.plan.checks import UNKNOWN, runtime
+from migrate.plan import runtime
 from migrate.plan.findings import finding
 
 EXTRA = "llama-stack-migrate[helm]"
@@ -82,8 +82,8 @@ def check(plan: Plan, profile: Profile, overlay_text: str) -> Plan:
     if rendered.problem is not None:
         return _failed(plan, [finding("verify-mismatch", rendered.problem)])
     old_env = plan.environment
-    old = effective(profile.template, old_env, _home(old_env))
-    new = effective(rendered.run_yaml, rendered.environment, _home(rendered.environment))
+    old = effective(profile.template, old_env, runtime.home(old_env))
+    new = effective(rendered.run_yaml, rendered.environment, runtime.home(rendered.environment))
     accepted = [d.path for d in plan.drift if d.adopted]
     wrong = [
         (path, before, after)
@@ -221,11 +221,6 @@ def _mounted_file(
     return best[1]
 
 
-def _home(environment: kube_env.ContainerEnv) -> str | None:
-    home = environment.get("HOME")
-    return home.value if home.state is kube_env.State.KNOWN and home.value else None
-
-
 def effective(tree: Any, environment: kube_env.ContainerEnv, home: str | None) -> Any:
     """``tree`` as the server builds it at start-up: placeholders resolved, list items whose
     ``provider_id`` resolves to ``__disabled__`` dropped."""
@@ -239,8 +234,8 @@ def effective(tree: Any, environment: kube_env.ContainerEnv, home: str | None) -
             if not (isinstance(item, Mapping) and item.get("provider_id") == "__disabled__")
         ]
     if isinstance(tree, str):
-        value = runtime(tree, environment, home)
-        if value is UNKNOWN:
+        value = runtime.runtime(tree, environment, home)
+        if value is runtime.UNKNOWN:
             names = sorted({p.name for p in placeholders(tree)} | {"HOME"})
             sources = tuple(
                 (name, f"{environment.get(name).source}:{environment.get(name).reason}")

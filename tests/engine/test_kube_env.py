@@ -1,9 +1,9 @@
-"""Tests for migrate.kube.env: the kubelet's view of a container's environment."""
+"""The kubelet's view of a container's environment, computed offline (migrate.engine.kube_env)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -11,13 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrate.engine.kube_env import (
+    ENV_PROBLEM,
+    UNRESOLVED_REFERENCE,
     ContainerEnv,
+    EnvProblem,
     EnvVar,
     State,
-    expand,
-    is_valid_name,
-    looks_like_service_link,
-    references,
     resolve,
 )
 
@@ -46,197 +45,14 @@ def secret_key(name: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
+def level(problem: EnvProblem) -> str:
+    """A problem's severity: the env always says which (its rules take several)."""
+    assert problem.severity is not None, problem
+    return problem.severity.value
+
+
 def severities(result: ContainerEnv) -> list[tuple[int | None, str]]:
-    return [(problem.env_index, problem.severity) for problem in result.problems]
-
-
-# ---------------------------------------------------------------------------
-# expand: the forked Go expansion
-
-
-DEFINED = {"A": "a", "B": "b", "EMPTY": "", "REF": "$(A)"}
-
-
-def lookup_defined(name: str) -> str | None:
-    return DEFINED.get(name)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("plain", "plain"),
-        ("$(A)", "a"),
-        ("x$(A)y$(B)z", "xaybz"),
-        ("$(A)$(A)", "aa"),
-        ("<$(EMPTY)>", "<>"),
-        ("$(MISSING)", "$(MISSING)"),
-        ("$$(A)", "$(A)"),
-        ("$$$(A)", "$a"),
-        ("$$$$(A)", "$$(A)"),
-        ("$$A", "$A"),
-        ("$A", "$A"),
-        ("${A}", "${A}"),
-        ("$?-$!", "$?-$!"),
-        ("$)", "$)"),
-        ("end$", "end$"),
-        ("$", "$"),
-        ("$$", "$"),
-        ("$(A", "$(A"),
-        ("$(A)-$(", "a-$("),
-        ("$(A$$", "$(A$"),
-        ("$($($(", "$($($("),
-        ("$(A$(B))", "$(A$(B))"),
-        ("$(A$(B)", "$(A$(B)"),
-        ("$(x$$y)", "$(x$$y)"),
-        ("$()", "$()"),
-        ("back\\$(A)", "back\\a"),
-        ("(A)", "(A)"),
-        ("$(REF)", "$(A)"),
-        ("\n", "\n"),
-    ],
-)
-def test_expand_matches_kubernetes_rules(text: str, expected: str) -> None:
-    assert expand(text, lookup_defined) == expected
-
-
-def test_expand_does_not_rescan_substituted_values() -> None:
-    assert expand("$(REF)-$(A)", lookup_defined) == "$(A)-a"
-
-
-def test_expand_passes_the_raw_name_between_the_parentheses() -> None:
-    seen: list[str] = []
-
-    def spy(name: str) -> str | None:
-        seen.append(name)
-        return None
-
-    expand("$( spaced name )$(a$(b)$(X.Y-z)", spy)
-    assert seen == [" spaced name ", "a$(b", "X.Y-z"]
-
-
-def test_expand_treats_non_ascii_after_dollar_as_one_character() -> None:
-    assert expand("$é$(A)", lookup_defined) == "$éa"
-    assert expand("$(é)", lambda name: "ok" if name == "é" else None) == "ok"
-
-
-def test_references_lists_real_references_once_in_order() -> None:
-    assert references("$(B)$(A)$$(C)$(B)$(D") == ("B", "A")
-
-
-def go_expand(text: str, mapping: Callable[[str], str | None]) -> str:
-    """Kubernetes' Expand, transcribed structure for structure (cursor, checkpoint, advance)."""
-
-    def try_read_variable_name(rest: str) -> tuple[str, bool, int]:
-        first = rest[0]
-        if first == "$":
-            return rest[0:1], False, 1
-        if first == "(":
-            for i in range(1, len(rest)):
-                if rest[i] == ")":
-                    return rest[1:i], True, i + 1
-            return "$(", False, 1
-        return "$" + first, False, 1
-
-    buf = ""
-    checkpoint = 0
-    cursor = 0
-    while cursor < len(text):
-        if text[cursor] == "$" and cursor + 1 < len(text):
-            buf += text[checkpoint:cursor]
-            read, is_var, advance = try_read_variable_name(text[cursor + 1 :])
-            if is_var:
-                found = mapping(read)
-                buf += f"$({read})" if found is None else found
-            else:
-                buf += read
-            cursor += advance
-            checkpoint = cursor + 1
-        cursor += 1
-    return buf + text[checkpoint:]
-
-
-expansion_text = st.text(alphabet=st.sampled_from("$()AB_x é\\"), max_size=40)
-
-
-@settings(max_examples=500)
-@given(expansion_text)
-def test_expand_agrees_with_the_go_algorithm(text: str) -> None:
-    assert expand(text, lookup_defined) == go_expand(text, lookup_defined)
-
-
-@given(st.text(alphabet=st.characters(blacklist_characters="$")))
-def test_text_without_dollar_is_unchanged(text: str) -> None:
-    assert expand(text, lambda name: "X") == text
-
-
-@given(st.integers(min_value=0, max_value=30))
-def test_dollar_runs_are_halved(count: int) -> None:
-    assert expand("$" * (2 * count), lambda name: "X") == "$" * count
-
-
-@given(expansion_text)
-def test_escaping_every_dollar_round_trips(text: str) -> None:
-    assert expand(text.replace("$", "$$"), lambda name: "X") == text
-
-
-@given(expansion_text)
-def test_undefined_references_leave_text_without_escapes_unchanged(text: str) -> None:
-    if "$$" not in text:
-        assert expand(text, lambda name: None) == text
-
-
-# ---------------------------------------------------------------------------
-# names
-
-
-@pytest.mark.parametrize("name", ["A", "my.env-name", "1ABC", "A B", "a:b/c~"])
-def test_relaxed_names_are_valid(name: str) -> None:
-    assert is_valid_name(name)
-
-
-@pytest.mark.parametrize("name", ["", "A=B", "A\tB", "A\nB", "É", "A\x7f", None, 3])
-def test_invalid_names(name: object) -> None:
-    assert not is_valid_name(name)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "MILVUS_SERVICE_HOST",
-        "MILVUS_SERVICE_PORT",
-        "MILVUS_SERVICE_PORT_GRPC",
-        "LLAMA_STACK_PORT",
-        "MILVUS_PORT_19530_TCP",
-        "MILVUS_PORT_19530_TCP_ADDR",
-        "DNS_PORT_53_UDP_PROTO",
-        "X_PORT_9_SCTP_PORT",
-        "_3D_SERVICE_HOST",
-    ],
-)
-def test_service_link_shapes(name: str) -> None:
-    assert looks_like_service_link(name)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "VECTOR_STORE_EMBEDDING_DIMENSION",
-        "VLLM_URL",
-        "PORT",
-        "milvus_port",
-        "MILVUS_PORT_X_TCP",
-        "MILVUS_PORT_1_HTTP",
-        "_SERVICE_HOST_X",
-    ],
-)
-def test_not_service_link_shapes(name: str) -> None:
-    assert not looks_like_service_link(name)
-
-
-def test_only_the_api_server_links_remain_without_service_links() -> None:
-    assert looks_like_service_link("KUBERNETES_SERVICE_HOST", enable_service_links=False)
-    assert looks_like_service_link("KUBERNETES_PORT_443_TCP_ADDR", enable_service_links=False)
-    assert not looks_like_service_link("MILVUS_SERVICE_HOST", enable_service_links=False)
+    return [(problem.env_index, level(problem)) for problem in result.problems]
 
 
 # ---------------------------------------------------------------------------
@@ -428,7 +244,7 @@ def test_env_from_invalid_keys_are_skipped_and_recorded() -> None:
         {"cm": {"GOOD": "g", "BAD=KEY": "x", "TAB\tKEY": "y"}},
     )
     assert result.known_values() == {"GOOD": "g"}
-    assert [p.severity for p in result.problems] == ["warning"]
+    assert [level(p) for p in result.problems] == ["warning"]
     assert "BAD=KEY" in result.problems[0].message
 
 
@@ -439,6 +255,21 @@ def test_env_from_config_map_not_in_input_is_opaque() -> None:
     # Real ConfigMap keys never contain a space, so this name cannot come from it.
     assert result.get("NOT A KEY").state is State.UNSET
     assert (None, "warning") in severities(result)
+
+
+def test_problems_name_the_finding_rule_they_belong_to() -> None:
+    result = resolve(
+        container(
+            [value("A", "a"), value("A", "b"), cm_key("B", "elsewhere", "key")],
+            [{"configMapRef": {"name": "gone", "optional": True}}],
+        ),
+        {"gone": None},
+    )
+    assert [(p.rule, p.env_index, level(p)) for p in result.problems] == [
+        (UNRESOLVED_REFERENCE, None, "info"),
+        (ENV_PROBLEM, 1, "warning"),
+        (UNRESOLVED_REFERENCE, 2, "warning"),
+    ]
 
 
 def test_env_from_prefix_limits_what_an_opaque_source_can_define() -> None:
@@ -503,7 +334,7 @@ def test_env_from_absent_config_map() -> None:
 )
 def test_malformed_env_from_items_are_errors(item: object) -> None:
     result = resolve(container([], [item]), {"a": {"X": "x"}})
-    assert "error" in [p.severity for p in result.problems]
+    assert "error" in [level(p) for p in result.problems]
     assert result.get("X").state is not State.KNOWN
 
 
@@ -690,7 +521,7 @@ def test_empty_value_defers_to_value_from() -> None:
 def test_wrong_types_become_problems(spec: dict[str, Any]) -> None:
     result = resolve(spec, {})
     assert result.problems
-    assert all(p.severity == "error" for p in result.problems)
+    assert all(level(p) == "error" for p in result.problems)
 
 
 def test_container_that_is_not_a_mapping() -> None:
@@ -749,7 +580,7 @@ def test_resolve_never_raises(spec: dict[str, Any], config_maps: Mapping[str, An
     for name, var in result.vars.items():
         assert var.name == name
         assert (var.state is State.KNOWN) == (var.value is not None)
-    assert all(p.severity in {"error", "warning", "info"} for p in result.problems)
+    assert all(level(p) in {"error", "warning", "info"} for p in result.problems)
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,166 @@
+"""From migrated-variable values to the run.yaml the new chart must render, and its overlay.
+
+This module owns the resolution of one set of values (variable → value, or
+unset): the template with the values baked in (what the pod ran), the
+desired run.yaml (chart-default drift adopted, or kept where a hazard or
+``--preserve-behavior`` says so), the minimal Helm overlay, and the
+variables refused because Helm could not carry their values unchanged (they
+stay env vars). It also says what the target chart's values cannot render of
+the result. ``migrate convert`` and ``migrate values`` both plan through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from migrate.chart.profile import Hazard, Profile
+from migrate.engine import evaluate, kube_env, overlay
+from migrate.engine.evaluate import format_path
+from migrate.model import Finding, Path, Severity
+from migrate.plan.findings import finding
+from migrate.yaml.io import same
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The run.yaml a set of migrated-variable values leads to, and its overlay."""
+
+    evaluation: evaluate.Evaluation  # the template with the values baked in: what the pod ran
+    desired: Any  # the run.yaml the new chart must render (drift adopted or kept)
+    values: dict[str, Any]  # the minimal overlay, in run.yaml's shape
+    conflicts: tuple[overlay.Conflict, ...]
+    refused: dict[str, str]  # variable → why it stays an env var
+    # chart-default changes not adopted: (path, what the pod ran, the chart's default)
+    kept_drift: tuple[tuple[Path, Any, Any], ...] = ()
+    # the keys kept as the pod ran them against a chart default, with the reason an
+    # overlay comment gives
+    pinned: tuple[tuple[Path, str], ...] = ()
+
+    def notes(self) -> dict[Path, str]:
+        """The overlay's comment for each kept key, on the list that carries it (Helm
+        replaces lists whole)."""
+        return {_list_owner(path): why for path, why in self.pinned}
+
+
+def resolve(
+    profile: Profile,
+    bake: Mapping[str, str | None],
+    home: str | None,
+    *,
+    preserve_behavior: bool = False,
+    keep: tuple[Hazard, ...] = (),
+) -> Resolution:
+    """Bake ``bake`` (variable → value, None for unset) and derive the overlay.
+
+    Chart-default drift is adopted, except at the keys of the hazards in
+    ``keep`` (those keep what the pod ran) and, with ``preserve_behavior``,
+    everywhere. A variable whose value Helm could not carry unchanged through
+    the overlay is refused (it stays an env var) and the rest are baked again.
+    """
+    remaining = dict(bake)
+    refused: dict[str, str] = {}
+    defaults = profile.chart_defaults
+    baseline = profile.baseline(home)
+    while True:
+        evaluation = evaluate.partial(profile.template, remaining, home)
+        for variable, reason in evaluation.refused.items():
+            refused.setdefault(variable, reason)
+            remaining.pop(variable, None)
+        conflicts: list[overlay.Conflict] = []
+        kept: list[tuple[Path, Any, Any]] = []
+        pinned: list[tuple[Path, str]] = []
+        adopting = overlay.merge3(baseline, evaluation.tree, defaults, conflicts)
+        if preserve_behavior:
+            desired = evaluation.tree
+            kept = overlay.differences(evaluation.tree, adopting)
+            pinned = [(path, "kept as the pod ran it (--preserve-behavior)") for path, _, _ in kept]
+            conflicts = []
+        else:
+            desired = adopting
+            for hazard in keep:
+                for path, before, after in overlay.differences(evaluation.tree, desired):
+                    if hazard.key in path:
+                        desired = overlay.set_exact(desired, path, before)
+                        kept.append((path, before, after))
+                        pinned.append(
+                            (
+                                path,
+                                f"kept as the pod ran it: the chart's default {hazard.key} "
+                                "breaks this pod (chart-default-hazard)",
+                            )
+                        )
+        values = overlay.helm_diff(defaults, desired)
+        unfit = _unfit_for_helm(values, desired, evaluation.provenance)
+        if not unfit:
+            return Resolution(
+                evaluation, desired, values, tuple(conflicts), refused, tuple(kept), tuple(pinned)
+            )
+        for variable, reason in unfit.items():
+            refused.setdefault(variable, reason)
+            remaining.pop(variable, None)
+
+
+def active_hazards(profile: Profile, environment: kube_env.ContainerEnv) -> tuple[Hazard, ...]:
+    """The hazards whose trigger this pod sets (or may set: not known offline)."""
+    active: list[Hazard] = []
+    for hazard in profile.hazards:
+        trigger = environment.get(hazard.when_set)
+        if trigger.state is not kube_env.State.UNSET and trigger.value != "":
+            active.append(hazard)
+    return tuple(active)
+
+
+def carry_problems(
+    profile: Profile, values: Mapping[str, Any], desired: Any, *, helm_managed: bool = True
+) -> list[Finding]:
+    """What the target chart's values cannot render of ``desired`` (its own template fixes it,
+    it leaves out a section that is empty, or Helm cannot set the value, as a null). An
+    error where a Helm release manages the workload; a warning where the patched manifest,
+    which carries any run.yaml, is the next step."""
+    target = profile.target
+    layout = target.layout
+    rendered = layout.render(overlay.helm_merge(target.values, layout.to_values(values)))
+    if same(rendered, desired):
+        return []
+    wrong = [format_path(path) for path, _, _ in overlay.differences(desired, rendered)] or [
+        "run.yaml"
+    ]
+    return [
+        finding(
+            "target-cannot-carry",
+            f"{', '.join(wrong)}: the target chart ({target.name}: {layout.describe()}) cannot "
+            "render what the pod needs there through its values; after `helm upgrade` these "
+            "keys would differ. Apply the patched manifest and ConfigMap instead, or use "
+            "another target",
+            None if helm_managed else Severity.WARNING,
+        )
+    ]
+
+
+def _unfit_for_helm(
+    values: Mapping[str, Any], desired: Any, provenance: Mapping[Path, frozenset[str]]
+) -> dict[str, str]:
+    """Baked variables whose values the overlay cannot carry through Helm unchanged."""
+    unfit: dict[str, str] = {}
+    for path, _ in overlay.leaves(values):
+        names = provenance.get(path)
+        if not names:
+            continue
+        value = overlay.get_exact(desired, path)
+        if value is overlay.MISSING:
+            continue  # a deletion, which Helm carries
+        reason = overlay.helm_refusal(value)
+        if reason:
+            for name in names:
+                unfit.setdefault(name, f"at {format_path(path)}: {reason}")
+    return unfit
+
+
+def _list_owner(path: Path) -> Path:
+    """The path of the outermost list on ``path`` (what an overlay must carry whole)."""
+    for index, part in enumerate(path):
+        if isinstance(part, int):
+            return path[:index]
+    return path

@@ -1,0 +1,94 @@
+"""From migrated-variable values to the desired run.yaml and the minimal overlay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from migrate.chart import profile
+from migrate.engine import kube_env
+from migrate.model import Severity
+from migrate.plan import resolution
+
+MODULAR = profile.load()
+RUNCONFIG = profile.load(target="runconfig")
+HOME = "/home/lls"
+PROVIDER = ("vector_stores", "default_provider_id")
+DIMENSION = ("registered_resources", "models", 0, "metadata", "embedding_dimension")
+ALLOWED = ("providers", "inference", 0, "config", "allowed_models")
+
+
+def at(tree: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        tree = tree[part]
+    return tree
+
+
+def pod(**values: str) -> kube_env.ContainerEnv:
+    return kube_env.resolve({"env": [{"name": n, "value": v} for n, v in values.items()]}, {})
+
+
+def test_baked_values_and_unset_defaults_land_in_the_overlay() -> None:
+    bake = {"VECTOR_STORE_DEFAULT_PROVIDER": "milvus", "VECTOR_STORE_EMBEDDING_DIMENSION": None}
+    resolved = resolution.resolve(MODULAR, bake, HOME)
+    assert at(resolved.values, PROVIDER) == "milvus"
+    assert at(resolved.values, DIMENSION) == 768  # the template's default, as a number
+    assert resolved.evaluation.provenance[PROVIDER] == {"VECTOR_STORE_DEFAULT_PROVIDER"}
+    assert (resolved.refused, resolved.conflicts, resolved.kept_drift) == ({}, (), ())
+    assert at(resolved.desired, PROVIDER) == "milvus"
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("1e3", "Helm turns the whole float 1000.0 into the integer 1000"),
+        ("0x10", "Helm's toYaml may write '0x10' unquoted"),
+    ],
+)
+def test_a_value_helm_would_change_is_refused_and_stays_a_placeholder(value: str, why: str) -> None:
+    resolved = resolution.resolve(MODULAR, {"VECTOR_STORE_EMBEDDING_DIMENSION": value}, HOME)
+    (reason,) = resolved.refused.values()
+    assert list(resolved.refused) == ["VECTOR_STORE_EMBEDDING_DIMENSION"]
+    assert reason.startswith("at registered_resources.models[0].metadata.embedding_dimension: ")
+    assert why in reason
+    assert at(resolved.values, DIMENSION) == "${env.VECTOR_STORE_EMBEDDING_DIMENSION:=768}"
+
+
+def test_active_hazards_are_those_whose_trigger_the_pod_may_set() -> None:
+    (hazard,) = RUNCONFIG.hazards
+    assert resolution.active_hazards(RUNCONFIG, pod(VLLM_URL="http://vllm")) == (hazard,)
+    assert resolution.active_hazards(RUNCONFIG, pod(VLLM_URL="")) == ()
+    assert resolution.active_hazards(RUNCONFIG, pod()) == ()
+
+
+def test_a_hazard_keeps_what_the_pod_ran_and_says_why_on_the_whole_list() -> None:
+    keep = resolution.active_hazards(RUNCONFIG, pod(VLLM_URL="http://vllm"))
+    resolved = resolution.resolve(RUNCONFIG, {}, HOME, keep=keep)
+    assert [(path, after) for path, _, after in resolved.kept_drift] == [(ALLOWED, [])]
+    assert resolved.notes() == {
+        ("providers", "inference"): "kept as the pod ran it: the chart's default allowed_models "
+        "breaks this pod (chart-default-hazard)"
+    }
+    adopted = resolution.resolve(RUNCONFIG, {}, HOME)
+    assert at(adopted.desired, ALLOWED) == [] and adopted.kept_drift == ()
+
+
+def test_preserve_behavior_keeps_every_chart_default_change() -> None:
+    resolved = resolution.resolve(RUNCONFIG, {}, HOME, preserve_behavior=True)
+    assert resolved.desired == resolved.evaluation.tree
+    assert [path for path, _, _ in resolved.kept_drift] == [ALLOWED]
+    assert resolved.notes() == {
+        ("providers", "inference"): "kept as the pod ran it (--preserve-behavior)"
+    }
+
+
+def test_what_the_target_cannot_render_is_an_error_or_a_warning_off_helm() -> None:
+    resolved = resolution.resolve(MODULAR, {"VECTOR_STORE_DEFAULT_PROVIDER": "milvus"}, HOME)
+    assert resolution.carry_problems(MODULAR, resolved.values, resolved.desired) == []
+    desired = {**resolved.desired, "version": 3}  # the modular chart fixes version: 2
+    (managed,) = resolution.carry_problems(MODULAR, resolved.values, desired)
+    assert (managed.id, managed.severity) == ("target-cannot-carry", Severity.ERROR)
+    assert managed.message.startswith("version: the target chart (modular: ")
+    (patched,) = resolution.carry_problems(MODULAR, resolved.values, desired, helm_managed=False)
+    assert patched.severity is Severity.WARNING
