@@ -288,7 +288,7 @@ def convert(
             if stdout:
                 manifests = [a.text for a in artifacts if a.path.name != pipeline.OVERLAY_FILE]
                 if not dry_run:
-                    sys.stdout.write(_stream(manifests))
+                    sys.stdout.write(writer.stream(manifests))
             elif not dry_run:
                 writer.write(output_dir, artifacts, force=force)
             data = _report(
@@ -476,19 +476,6 @@ def _emit(
             target.write(report.render(data, chosen))
             target.flush()
     typer.echo(report.summary_line(data), err=True)
-
-
-def _stream(documents: list[str]) -> str:
-    """One multi-document YAML stream; a document that opens with its own '---' keeps it."""
-    parts: list[str] = []
-    for index, text in enumerate(documents):
-        first = next(
-            (line for line in text.splitlines() if line.strip() and not line.startswith("#")), ""
-        )
-        if index and not first.startswith("---"):
-            parts.append("---\n")
-        parts.append(text if text.endswith("\n") else text + "\n")
-    return "".join(parts)
 
 
 @app.command(epilog=EXIT_CODES)

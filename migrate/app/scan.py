@@ -21,7 +21,8 @@ from typing import Any
 from migrate import fastpath
 from migrate.app import convert as pipeline
 from migrate.chart.profile import Profile, looks_like_credential
-from migrate.emit.files import Artifact, context_folder
+from migrate.emit.files import Artifact
+from migrate.emit.layout import context_folder
 from migrate.errors import MigrateError
 from migrate.model import Document, Finding, Origin, Plan, Status, owner_release
 from migrate.plan import values

@@ -308,7 +308,7 @@ def helm_release(plan: Plan) -> str | None:
 
 def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
     """The command that applies the result: helm for Helm-managed workloads, else kubectl."""
-    from migrate.emit.files import context_folder
+    from migrate.emit.layout import context_folder
 
     root = options.output_dir.rstrip("/")
     if context is not None:
