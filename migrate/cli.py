@@ -343,6 +343,7 @@ def _report(
 ) -> dict[str, Any]:
     """The report of a convert or scan run, as data."""
     from migrate import report
+    from migrate.model import FailOn
 
     options = report.Options(
         command=command,
@@ -350,7 +351,7 @@ def _report(
         preserve_behavior=preserve_behavior,
         adopt_defaults=adopt_defaults,
         verify=verify,
-        fail_on=fail_on,
+        fail_on=FailOn(fail_on),
         rules=tuple(rules),
         output_dir=str(output_dir),
         chart=str(chart) if chart is not None else None,
