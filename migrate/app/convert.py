@@ -15,8 +15,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from migrate.chart.profile import Profile
-from migrate.emit import configmap, manifest, overlay, textpatch
+from migrate.emit import configmap, layout, manifest, overlay, textpatch
 from migrate.emit.files import Artifact
+from migrate.emit.interface import Emitter, Rendered
 from migrate.errors import InputError, InternalError
 from migrate.model import Document, Plan, Severity, Status
 from migrate.plan.findings import finding
@@ -26,8 +27,15 @@ from migrate.sources import manifests
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
-OVERLAY_FILE = "values-overlay.yaml"
-CONFIGMAP_FILE = "configmap.yaml"
+OVERLAY_FILE = layout.OVERLAY_FILE
+CONFIGMAP_FILE = layout.CONFIGMAP_FILE
+
+_OVERLAY = overlay.Overlay()
+_CONFIGMAP = configmap.ConfigMap()
+_MANIFEST = manifest.Manifest()
+# A workload's files in the order they are written and listed: the ConfigMap before
+# the workload that mounts it, as Helm orders them.
+EMITTERS: tuple[Emitter, ...] = (_OVERLAY, _CONFIGMAP, _MANIFEST)
 
 
 @dataclass(frozen=True)
@@ -225,15 +233,18 @@ class _Complete(dict[str, Mapping[str, str] | None]):
 
 
 def directory(plan: Plan) -> PurePosixPath:
-    return PurePosixPath(plan.namespace) / plan.name
+    return layout.folder(plan)
 
 
 def _render(workload_plan: Plan, profile: Profile) -> Outcome:
+    """The files of a workload to migrate, in its folder; none for the others."""
     if workload_plan.status is not Status.NEEDS_MIGRATION:
         return Outcome(plan=workload_plan)
-    folder = directory(workload_plan)
     try:
-        configmap_text = configmap.render(workload_plan, profile)
+        # The ConfigMap first: a run.yaml the API server would refuse stops the others.
+        rendered: dict[Emitter, Rendered] = {
+            e: e.render(workload_plan, profile) for e in (_CONFIGMAP, _MANIFEST, _OVERLAY)
+        }
     except configmap.TooLarge as error:
         message = (
             f"the run.yaml makes ConfigMap {workload_plan.configmap} {error.size:,} bytes, and "
@@ -246,17 +257,13 @@ def _render(workload_plan: Plan, profile: Profile) -> Outcome:
             findings=(*workload_plan.findings, finding("configmap-too-large", message)),
         )
         return Outcome(plan=failed)
-    patched = manifest.render(workload_plan)
-    artifacts = (
-        Artifact(
-            folder / OVERLAY_FILE,
-            overlay.render(workload_plan, profile.target),
-        ),
-        # The ConfigMap before the workload that mounts it, as Helm orders them.
-        Artifact(folder / CONFIGMAP_FILE, configmap_text),
-        Artifact(folder / f"{workload_plan.kind.lower()}.yaml", patched.text),
+    folder = layout.folder(workload_plan)
+    artifacts = tuple(
+        Artifact(folder / emitter.name(workload_plan), rendered[emitter].text)
+        for emitter in EMITTERS
     )
-    return Outcome(plan=workload_plan, artifacts=artifacts, exact=patched.exact)
+    exact = all(r.exact for r in rendered.values())
+    return Outcome(plan=workload_plan, artifacts=artifacts, exact=exact)
 
 
 def _check_layout(outcomes: Sequence[Outcome]) -> None:
