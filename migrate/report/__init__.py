@@ -13,7 +13,7 @@ The names below are the package's surface for the commands and tests.
 
 from __future__ import annotations
 
-from migrate.report.data import API_VERSION, KIND, Options, build, failed, next_step
+from migrate.report.data import API_VERSION, KIND, Options, build, failed
 from migrate.report.formats import FORMATS, Format, render
 from migrate.report.ignore import Rule, parse_rule, read_rules
 from migrate.report.summary import summary_line
@@ -27,7 +27,6 @@ __all__ = [
     "Rule",
     "build",
     "failed",
-    "next_step",
     "parse_rule",
     "read_rules",
     "render",
