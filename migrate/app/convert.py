@@ -57,7 +57,9 @@ _MANIFEST = manifest.Manifest()
 EMITTERS: tuple[Emitter, ...] = (_OVERLAY, _CONFIGMAP, _MANIFEST)
 
 
-def main(request: run.Request, source: Files, say: run.Say, *, stdout: bool = False) -> int:
+def main(
+    request: run.Request, source: Source[Document], say: run.Say, *, stdout: bool = False
+) -> int:
     """``migrate convert``: the documents of ``source`` planned, delivered as ``request``
     asks (with ``stdout``, the manifests printed instead of files written); the exit code.
 
