@@ -81,7 +81,7 @@ def c_safe_load(files: list[Path]) -> Callable[[], None]:
 def read_action(root: Path) -> Callable[[], None]:
     """Reading alone: every document of the tree, as convert reads it."""
     from migrate.app import convert as pipeline
-    from migrate.cli import _collect_less
+    from migrate.app.run import collect_less as _collect_less
 
     def action() -> None:
         with _collect_less():  # as convert runs it

@@ -5,7 +5,7 @@ Goal 3: scan ÷ a bare raw paged list of the same Deployments ≤ 1.5; requests
 the interpreter's baseline ≤ 60 MB.
 
 The cluster is kmock's Kubernetes emulator (extended by the test suite's
-``tests/support/cluster.py``), served from this process on 127.0.0.1. Each
+``tests/support/cluster/``), served from this process on 127.0.0.1. Each
 measured run is a child process of its own, so that its memory is its own:
 the child imports what it needs, notes its resident size (the baseline),
 times the work alone, and reports its peak resident size. The bare list is

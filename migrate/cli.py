@@ -1,22 +1,32 @@
-"""The ``migrate`` command line: options → core call → summary → exit code.
+"""The ``migrate`` command line: options → one core call → exit code.
 
-This module owns the commands and their options, the one place where errors
-become exit codes, and the short summary a person reads. It imports the
-pipeline only inside commands, so ``migrate --help`` stays fast.
+This module owns the commands and their options: it turns option values
+into the core's requests (formats, fail-on levels, the policy, assumed
+values), makes one call per command, and is the one place where errors
+become exit codes (:func:`_run`). It imports the core only inside commands,
+so ``migrate --help`` stays fast.
+
+Over 400 lines because typer reads each command's options from its
+signature: six commands take some forty options between them, each declared
+once here. Every function is a command, an option check, or the error
+mapping.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from migrate import __version__
-from migrate.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, MigrateError
+from migrate.errors import EXIT_FINDINGS, EXIT_OK, MigrateError
+
+if TYPE_CHECKING:
+    from migrate.app import run
+    from migrate.report.formats import Format
 
 EXIT_CODES = """Exit codes (every command): 0 done, no finding at or above --fail-on;
 1 findings at or above --fail-on (default: error); 2 usage error, unreadable
@@ -31,24 +41,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-@contextlib.contextmanager
-def _collect_less() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while a run builds its documents.
-
-    A run holds thousands of small, acyclic trees (reference counting frees
-    them); the collector's default rhythm scans them again and again, which
-    cost a tenth of a large conversion.
-    """
-    import gc
-
-    before = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _version(value: bool) -> None:
@@ -70,8 +62,6 @@ def main_options(
 _OUTPUT_HELP = (
     "Report format: text, json, markdown or yaml (default: text, or from --report's suffix)."
 )
-_SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".yaml": "yaml"}
-_SUFFIX_FORMATS[".yml"] = "yaml"
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
@@ -246,116 +236,113 @@ def convert(
     fail_on: FailOnOption = "error",
 ) -> None:
     """Convert manifest files offline: overlay, patched workload and ConfigMap per workload."""
-    _choice(output, _report_formats(), "--output")
-    _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
-    _check_policy(preserve_behavior, adopt_defaults, verify, chart)
-    assumptions = _assumptions(assume, allow_credentials)
-    try:
-        with _collect_less():
-            from migrate.app import convert as pipeline
-            from migrate.emit import files as writer
-
-            rules, chosen = _start(
-                ignore,
-                ignore_file,
-                report_file,
-                force,
-                template,
-                (target, chart, tuple(values_files or ())),
-                migrate_var,
-                allow_credentials,
-            )
-            # A document that cannot be read is an error of its own; the others go on.
-            problems: list[str] = []
-            documents = pipeline.load(filenames, recursive, problems)
-            result = pipeline.convert(
-                documents,
-                chosen,
-                preserve_behavior=preserve_behavior,
-                adopt_defaults=adopt_defaults,
-                verify=verify,
-                assume=assumptions,
-                namespace=namespace,
-                problems=problems,
-            )
-            artifacts = [a for o in result.outcomes for a in o.artifacts]
-            files: dict[int, list[str]] = {}
-            if not stdout:
-                for index, outcome in enumerate(result.outcomes):
-                    files[index] = [
-                        str(output_dir.joinpath(*a.path.parts)) for a in outcome.artifacts
-                    ]
-            if stdout:
-                manifests = [a.text for a in artifacts if a.path.name != pipeline.OVERLAY_FILE]
-                if not dry_run:
-                    sys.stdout.write(_stream(manifests))
-            elif not dry_run:
-                writer.write(output_dir, artifacts, force=force)
-            data = _report(
-                "convert",
-                result.outcomes,
-                result.documents,
-                chosen,
-                dry_run=dry_run,
-                preserve_behavior=preserve_behavior,
-                adopt_defaults=adopt_defaults,
-                verify=verify,
-                fail_on=fail_on,
-                rules=rules,
-                output_dir=output_dir,
-                chart=chart,
-                files=files,
-                input_errors=problems,
-            )
-            for problem in problems:
-                typer.echo(f"error: {problem}", err=True)
-            # With --stdout the manifests own stdout: the report goes to stderr.
-            _emit(
-                data,
-                output,
-                report_file,
-                stream=sys.stderr if stdout and not dry_run else None,
-                force=force,
-            )
-    except MigrateError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(error.exit_code) from None
-    if problems:
-        raise typer.Exit(EXIT_INPUT)
-    raise typer.Exit(EXIT_FINDINGS if data["summary"]["failed"] else EXIT_OK)
-
-
-def _report(
-    command: str,
-    outcomes: Any,
-    documents: int,
-    chosen: Any,
-    *,
-    dry_run: bool,
-    preserve_behavior: bool,
-    adopt_defaults: bool,
-    verify: bool,
-    fail_on: str,
-    rules: list[Any],
-    output_dir: Path,
-    chart: Path | None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """The report of a convert or scan run, as data."""
-    from migrate import report
-
-    options = report.Options(
-        command=command,
-        dry_run=dry_run,
+    request = _request(
+        output=output,
+        fail_on=fail_on,
         preserve_behavior=preserve_behavior,
         adopt_defaults=adopt_defaults,
         verify=verify,
-        fail_on=fail_on,
-        rules=tuple(rules),
-        output_dir=str(output_dir),
-        chart=str(chart) if chart is not None else None,
+        assume=assume,
+        allow_credentials=allow_credentials,
+        output_dir=output_dir,
+        dry_run=dry_run,
+        report_file=report_file,
+        force=force,
+        template=template,
+        target=target,
+        chart=chart,
+        values_files=values_files,
+        migrate_var=migrate_var,
+        ignore=ignore,
+        ignore_file=ignore_file,
     )
-    return report.build(outcomes, documents, options, profile=chosen, **extra)
+
+    def run_convert() -> int:
+        from migrate.app import convert as command
+        from migrate.sources.files import Files
+
+        source = Files(filenames, recursive, namespace)
+        return command.main(request, source, _say, stdout=stdout)
+
+    _run(run_convert)
+
+
+def _request(
+    *,
+    output: str | None,
+    fail_on: str,
+    preserve_behavior: bool,
+    adopt_defaults: bool,
+    verify: bool,
+    assume: list[str] | None,
+    allow_credentials: bool,
+    output_dir: Path,
+    dry_run: bool,
+    report_file: Path | None,
+    force: bool,
+    template: Path | None,
+    target: str | None,
+    chart: Path | None,
+    values_files: list[Path] | None,
+    migrate_var: list[str] | None,
+    ignore: list[str] | None,
+    ignore_file: Path | None,
+) -> run.Request:
+    """What convert and scan ask of the core, from the options they share; usage errors
+    first, in the order the options are checked."""
+    from migrate.app import run
+    from migrate.app.result import Policy
+    from migrate.model import FailOn
+
+    chosen = _format(output) if output is not None else None
+    _choice(fail_on, tuple(FailOn), "--fail-on")
+    _check_policy(preserve_behavior, adopt_defaults, verify, chart)
+    assumptions = _assumptions(assume, allow_credentials)
+    return run.Request(
+        output_dir=output_dir,
+        dry_run=dry_run,
+        output=chosen,
+        report_file=report_file,
+        force=force,
+        template=template,
+        target=target,
+        chart=chart,
+        values_files=tuple(values_files or ()),
+        migrate_var=tuple(migrate_var or ()),
+        allow_credentials=allow_credentials,
+        policy=Policy(preserve_behavior, adopt_defaults, verify, assumptions),
+        ignore=tuple(ignore or ()),
+        ignore_file=ignore_file,
+        fail_on=FailOn(fail_on),
+    )
+
+
+def _format(output: str) -> Format:
+    """``-o/--output`` as a report format."""
+    from migrate.report.formats import Format
+
+    _choice(output, tuple(Format), "--output")
+    return Format(output)
+
+
+def _run(command: Callable[[], int]) -> NoReturn:
+    """Run one command's core: the one place where errors become exit codes."""
+    try:
+        code = command()
+    except MigrateError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None
+    raise typer.Exit(code)
+
+
+def _say(line: str) -> None:
+    """A line for the person running the command, on stderr."""
+    typer.echo(line, err=True)
+
+
+def _print(text: str) -> int:
+    sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _assumptions(pairs: list[str] | None, allow_credentials: bool) -> dict[str, str]:
@@ -393,102 +380,6 @@ def _check_policy(
             "--verify renders the chart you upgrade to: give it with --chart PATH",
             param_hint="--verify",
         )
-
-
-def _check_report_file(report_file: Path | None, force: bool) -> None:
-    """Refuse an existing --report FILE before anything is written, unless --force."""
-    from migrate.errors import OutputError
-
-    if report_file is not None and report_file.exists() and not force:
-        raise OutputError(f"would overwrite {report_file}; pass --force to replace")
-
-
-def _report_formats() -> tuple[str, ...]:
-    return ("text", "json", "markdown", "yaml")
-
-
-def _start(
-    ignore: list[str] | None,
-    ignore_file: Path | None,
-    report_file: Path | None,
-    force: bool,
-    template: Path | None,
-    target: tuple[str | None, Path | None, tuple[Path, ...]],
-    migrate_var: list[str] | None,
-    allow_credentials: bool,
-) -> tuple[list[Any], Any]:
-    """What convert and scan check and load before reading anything: ignore rules,
-    the report file, and the profile with its target (name, chart, release values)."""
-    from migrate.chart import profile
-
-    rules = _rules(ignore or [], ignore_file)
-    _check_report_file(report_file, force)
-    name, chart, values = target
-    chosen = profile.load(
-        template=template,
-        target=name,
-        chart=chart,
-        values=values,
-        extra_vars=tuple(migrate_var or ()),
-        allow_credentials=allow_credentials,
-    )
-    return rules, chosen
-
-
-def _rules(ignore: list[str], ignore_file: Path | None) -> list[Any]:
-    from migrate import report
-
-    rules = [report.parse_rule(text, f"--ignore {text!r}") for text in ignore]
-    if ignore_file is not None:
-        try:
-            text = ignore_file.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"{ignore_file}: cannot read: {error}") from None
-        rules += report.read_rules(text, str(ignore_file))
-    return rules
-
-
-def _emit(
-    data: Mapping[str, Any],
-    output: str | None,
-    report_file: Path | None,
-    *,
-    stream: TextIO | None = None,
-    force: bool = False,
-) -> None:
-    """Payload to --report FILE or ``stream`` (stdout); the one-line summary to stderr."""
-    from migrate import report
-
-    chosen = output or (
-        _SUFFIX_FORMATS.get(report_file.suffix.lower(), "text") if report_file else "text"
-    )
-    if report_file is not None:
-        from migrate.emit.files import write_new_file
-
-        write_new_file(report_file, report.render(data, chosen), force=force)
-    else:
-        target = stream or sys.stdout
-        if chosen == "text" and target.isatty():
-            from migrate.report.text import print_rich
-
-            print_rich(data, target)
-        else:
-            target.write(report.render(data, chosen))
-            target.flush()
-    typer.echo(report.summary_line(data), err=True)
-
-
-def _stream(documents: list[str]) -> str:
-    """One multi-document YAML stream; a document that opens with its own '---' keeps it."""
-    parts: list[str] = []
-    for index, text in enumerate(documents):
-        first = next(
-            (line for line in text.splitlines() if line.strip() and not line.startswith("#")), ""
-        )
-        if index and not first.startswith("---"):
-            parts.append("---\n")
-        parts.append(text if text.endswith("\n") else text + "\n")
-    return "".join(parts)
 
 
 @app.command(epilog=EXIT_CODES)
@@ -550,102 +441,44 @@ def scan(
     fail_on: FailOnOption = "error",
 ) -> None:
     """Scan live clusters, read-only (GET requests only): the same report and files as convert."""
-    _choice(output, _report_formats(), "--output")
-    _choice(fail_on, ("error", "warning", "info", "none"), "--fail-on")
-    _check_policy(preserve_behavior, adopt_defaults, verify, chart)
-    assumptions = _assumptions(assume, allow_credentials)
+    request = _request(
+        output=output,
+        fail_on=fail_on,
+        preserve_behavior=preserve_behavior,
+        adopt_defaults=adopt_defaults,
+        verify=verify,
+        assume=assume,
+        allow_credentials=allow_credentials,
+        output_dir=output_dir,
+        dry_run=dry_run,
+        report_file=report_file,
+        force=force,
+        template=template,
+        target=target,
+        chart=chart,
+        values_files=values_files,
+        migrate_var=migrate_var,
+        ignore=ignore,
+        ignore_file=ignore_file,
+    )
     if all_namespaces and namespace:
         raise typer.BadParameter("use -A or -n, not both", param_hint="--all-namespaces")
-    try:
-        with _collect_less():
-            from migrate.app import scan as scanner
-            from migrate.emit import files as writer
 
-            rules, chosen = _start(
-                ignore,
-                ignore_file,
-                report_file,
-                force,
-                template,
-                (target, chart, tuple(values_files or ())),
-                migrate_var,
-                allow_credentials,
-            )
-            with _progress() as on_page:
-                results = scanner.scan(
-                    kubeconfig,
-                    context or [],
-                    chosen,
-                    namespaces=namespace or [],
-                    all_namespaces=all_namespaces,
-                    selector=selector,
-                    timeout=timeout,
-                    preserve_behavior=preserve_behavior,
-                    adopt_defaults=adopt_defaults,
-                    verify=verify,
-                    assume=assumptions,
-                    helm_values=helm_values,
-                    on_page=on_page,
-                )
-            outcomes = [o for r in results for o in r.result.outcomes]
-            contexts = [r.context for r in results for _ in r.result.outcomes]
-            files = {
-                index: [
-                    str(output_dir / scanner.folder(contexts[index]) / a.path) for a in o.artifacts
-                ]
-                for index, o in enumerate(outcomes)
-            }
-            if not dry_run:
-                writer.write(output_dir, scanner.artifacts(results), force=force)
-            data = _report(
-                "scan",
-                outcomes,
-                sum(r.result.documents for r in results),
-                chosen,
-                dry_run=dry_run,
-                preserve_behavior=preserve_behavior,
-                adopt_defaults=adopt_defaults,
-                verify=verify,
-                fail_on=fail_on,
-                rules=rules,
-                output_dir=output_dir,
-                chart=chart,
-                files=files,
-                contexts=contexts,
-                scan=[
-                    {
-                        "context": r.context,
-                        "namespaces": r.namespaces,
-                        "requests": r.requests,
-                        "faults": r.faults,
-                    }
-                    for r in results
-                ],
-            )
-            _emit(data, output, report_file, force=force)
-    except MigrateError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(error.exit_code) from None
-    raise typer.Exit(EXIT_FINDINGS if data["summary"]["failed"] else EXIT_OK)
+    def run_scan() -> int:
+        from migrate.app import scan as command
 
+        clusters = command.Clusters(
+            kubeconfig=kubeconfig,
+            contexts=tuple(context or ()),
+            namespaces=tuple(namespace or ()),
+            all_namespaces=all_namespaces,
+            selector=selector,
+            timeout=timeout,
+            helm_values=helm_values,
+        )
+        return command.main(request, clusters, _say)
 
-@contextlib.contextmanager
-def _progress() -> Iterator[Callable[[str], None] | None]:
-    """A spinner naming the page being read, on a terminal; nothing when piped."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status("connecting") as status:
-        pages = 0
-
-        def on_page(label: str) -> None:
-            nonlocal pages
-            pages += 1
-            status.update(f"{label} (page {pages})")
-
-        yield on_page
+    _run(run_scan)
 
 
 @app.command(epilog=EXIT_CODES)
@@ -661,18 +494,17 @@ def mapping(
 ) -> None:
     """Print the env var → run.yaml key table derived from the template, with the values
     key that sets each in the target chart."""
-    _choice(output, _report_formats(), "--output")
-    try:
-        from migrate.chart import profile
-        from migrate.report import mapping as table
+    chosen = _format(output)
 
-        chosen = profile.load(
-            template=template, target=target, chart=chart, extra_vars=tuple(migrate_var or ())
+    def run_mapping() -> int:
+        from migrate.app import tables
+
+        listing = tables.mapping(
+            chosen, template=template, target=target, chart=chart, migrate_var=migrate_var or ()
         )
-        sys.stdout.write(table.render(table.build(chosen), output))
-    except MigrateError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(error.exit_code) from None
+        return _print(listing)
+
+    _run(run_mapping)
 
 
 @app.command(epilog=EXIT_CODES)
@@ -688,22 +520,14 @@ def targets(
     output: FormatOption = "text",
 ) -> None:
     """List the target charts: the built-in ones, and with --chart what that chart is."""
-    _choice(output, _report_formats(), "--output")
-    try:
-        from migrate.chart import profile, summary
+    chosen = _format(output)
 
-        chosen = profile.load(chart=chart)
-        default = profile.load().target.name
-        rows = [
-            summary.row(t, default=t.name == default)
-            for t in sorted(chosen.targets.values(), key=lambda t: t.name != default)
-        ]
-        if chart is not None:
-            rows.append(summary.row(chosen.target, default=False))
-        sys.stdout.write(summary.render(rows, output))
-    except MigrateError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(error.exit_code) from None
+    def run_targets() -> int:
+        from migrate.app import tables
+
+        return _print(tables.target_charts(chosen, chart))
+
+    _run(run_targets)
 
 
 @app.command(epilog=EXIT_CODES)
@@ -711,10 +535,14 @@ def findings(
     output: FormatOption = "text",
 ) -> None:
     """List every finding ID with its usual severity (docs/findings.md explains each)."""
-    _choice(output, _report_formats(), "--output")
-    from migrate.plan.findings import CATALOGUE, render
+    chosen = _format(output)
 
-    sys.stdout.write(render(list(CATALOGUE.values()), output))
+    def run_findings() -> int:
+        from migrate.app import tables
+
+        return _print(tables.finding_ids(chosen))
+
+    _run(run_findings)
 
 
 @app.command(epilog=EXIT_CODES)

@@ -2,7 +2,9 @@
 
 Frozen dataclasses only; "could not process this one" is a value (a plan
 with status ``error`` and its findings), so one bad workload never stops the
-others.
+others. A source gives documents (:class:`Document`); the Deployments and
+StatefulSets among them become :class:`Workload` records with the ConfigMaps
+their env may name; planning turns each into a :class:`Plan`.
 """
 
 from __future__ import annotations
@@ -81,6 +83,41 @@ class Document:
         return str(namespace) if namespace else self.namespace_default
 
 
+# The kinds migrate converts; pods of other kinds that run Llama Stack are only named.
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+
+ConfigMaps: TypeAlias = Mapping[str, Mapping[str, str] | None]
+"""ConfigMap data by name, in one namespace: a name not held is a ConfigMap not known
+(not in the input); a name held with None, one known not to exist."""
+
+
+class CompleteConfigMaps(dict[str, Mapping[str, str] | None]):
+    """Every ConfigMap of a namespace (a cluster lists them all): a name not held is a
+    ConfigMap that does not exist."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A Deployment or StatefulSet to plan, with the ConfigMaps of its namespace.
+
+    ``config_maps`` is shared by the workloads of one namespace: a
+    :class:`CompleteConfigMaps` when the source read them all.
+    """
+
+    document: Document
+    config_maps: ConfigMaps = field(default_factory=dict)
+
+    @property
+    def namespace(self) -> str:
+        return self.document.namespace or "default"
+
+
 class Status(enum.Enum):
     NEEDS_MIGRATION = "needs migration"
     ALREADY_MIGRATED = "already migrated"
@@ -95,6 +132,20 @@ class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+class FailOn(enum.StrEnum):
+    """``--fail-on``: the least severity whose findings fail a run (exit code 1), or none."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    NONE = "none"
+
+    @property
+    def threshold(self) -> Severity | None:
+        """The least severity that fails; None when no finding does."""
+        return None if self is FailOn.NONE else Severity(self.value)
 
 
 @dataclass(frozen=True)

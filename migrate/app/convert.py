@@ -1,101 +1,108 @@
-"""collect → plan → emit: one conversion run, from input paths to artifacts.
+"""The conversion pipeline: documents → workloads → plans → files, in memory.
 
-This module owns the order of the stages, matching ConfigMaps to the
-workloads of their namespace, the layout of the output tree
-(``<namespace>/<name>/``), and refusing a run whose outputs would collide.
-It returns everything in memory; writing is the ``output`` module's job.
+This module owns the order of the stages for objects read together: gather
+the workloads with their ConfigMaps (:mod:`migrate.sources.workloads`), plan
+each one, verify it with Helm when asked, render its files with the
+emitters, and refuse a run whose outputs would collide. A self-check that
+fails stops one workload, never the run. Everything stays in memory;
+:mod:`migrate.app.run` writes and reports.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import PurePosixPath
-from typing import Any
 
+from migrate.app import run
+from migrate.app.result import Outcome, Policy, Result
 from migrate.chart.profile import Profile
-from migrate.emit import configmap, manifest, overlay, textpatch
+from migrate.emit import configmap, layout, manifest, overlay, textpatch
 from migrate.emit.files import Artifact
+from migrate.emit.interface import Emitter, Rendered
 from migrate.errors import InputError, InternalError
-from migrate.model import Document, Plan, Severity, Status
-from migrate.plan.classify import WORKLOAD_KINDS, not_converted
+from migrate.model import Document, Plan, Status, Workload
+from migrate.plan import verify as verifier
+from migrate.plan.classify import not_converted
 from migrate.plan.findings import finding
 from migrate.plan.workload import plan
-from migrate.sources import manifests
+from migrate.sources import workloads
+from migrate.sources.files import Files
+from migrate.sources.interface import Problem, Source
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+__all__ = [
+    "CONFIGMAP_FILE",
+    "EMITTERS",
+    "OVERLAY_FILE",
+    "Outcome",
+    "Policy",
+    "Result",
+    "check_layout",
+    "convert",
+    "load",
+    "main",
+    "plan_all",
+    "read",
+    "render",
+]
 
-OVERLAY_FILE = "values-overlay.yaml"
-CONFIGMAP_FILE = "configmap.yaml"
+# The file names of a workload's folder, as callers of the pipeline know them.
+OVERLAY_FILE = layout.OVERLAY_FILE
+CONFIGMAP_FILE = layout.CONFIGMAP_FILE
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """A planned workload and the files it produces."""
-
-    plan: Plan
-    artifacts: tuple[Artifact, ...] = ()
-    exact: bool = True
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What to do with chart defaults that changed, and whether to verify with Helm."""
-
-    preserve_behavior: bool = False  # keep what the pod ran at every changed default
-    adopt_defaults: bool = False  # adopt every changed default, hazards included
-    verify: bool = False  # render the target chart with Helm and compare
-    assume: Mapping[str, str] = field(default_factory=dict)  # --assume NAME=VALUE
-
-
-@dataclass(frozen=True)
-class Result:
-    """Everything one run decided."""
-
-    documents: int
-    outcomes: tuple[Outcome, ...] = field(default_factory=tuple)
-
-    def by_status(self, status: Status) -> list[Outcome]:
-        return [o for o in self.outcomes if o.plan.status is status]
-
-    @property
-    def failed(self) -> bool:
-        """Whether any workload has an error (exit code 1)."""
-        return any(
-            o.plan.status is Status.ERROR
-            or any(f.severity is Severity.ERROR for f in o.plan.findings)
-            for o in self.outcomes
-        )
+_OVERLAY = overlay.Overlay()
+_CONFIGMAP = configmap.ConfigMap()
+_MANIFEST = manifest.Manifest()
+# A workload's files in the order they are written and listed: the ConfigMap before
+# the workload that mounts it, as Helm orders them.
+EMITTERS: tuple[Emitter, ...] = (_OVERLAY, _CONFIGMAP, _MANIFEST)
 
 
-def load(
-    arguments: Sequence[str], recursive: bool, problems: list[str] | None = None
-) -> list[Document]:
-    """Every document of every input, in input order.
+def main(
+    request: run.Request, source: Source[Document], say: run.Say, *, stdout: bool = False
+) -> int:
+    """``migrate convert``: the documents of ``source`` planned, delivered as ``request``
+    asks (with ``stdout``, the manifests printed instead of files written); the exit code.
 
-    An input that cannot be read raises InputError, or, when ``problems`` is
-    given, is recorded there and skipped while the other inputs go on.
+    A document that cannot be read is an error of its own (exit code 2 at the
+    end); the others are still converted.
     """
+    with run.collect_less():
+        rules, chosen = run.start(request)
+        documents, problems = read(source)
+        result = plan_all(
+            workloads.gather(documents), chosen, request.policy, documents=len(documents)
+        )
+        produced = run.Produced(
+            "convert",
+            result.outcomes,
+            result.documents,
+            [o.artifacts for o in result.outcomes],
+            problems=(*problems, *result.problems),
+        )
+        return run.deliver(request, chosen, rules, produced, say, stdout=stdout)
+
+
+def read(source: Source[Document]) -> tuple[list[Document], list[Problem]]:
+    """Every document of ``source`` in its order, and what could not be read."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for item in source.read():
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            documents.append(item)
+    return documents, problems
+
+
+def load(arguments: Sequence[str], recursive: bool) -> list[Document]:
+    """Every document of every input, in input order; InputError for the first that
+    cannot be read (:func:`read` collects them all)."""
     found: list[Document] = []
-    for argument in arguments:
-        try:
-            paths = manifests.paths([argument], recursive)
-        except InputError as error:
-            if problems is None:
-                raise
-            problems.append(str(error))
-            continue
-        for path in paths:
-            try:
-                text = manifests.read(path)
-            except InputError as error:
-                if problems is None:
-                    raise
-                problems.append(str(error))
-                continue
-            found += manifests.documents(path, text, problems)
+    for item in Files(arguments, recursive).read():
+        if isinstance(item, Problem):
+            raise InputError(item.message)
+        found.append(item)
     return found
 
 
@@ -107,134 +114,71 @@ def convert(
     adopt_defaults: bool = False,
     verify: bool = False,
     assume: Mapping[str, str] | None = None,
-    namespace: str | None = None,
-    complete: Collection[str] = (),
-    problems: list[str] | None = None,
 ) -> Result:
-    """Plan and render every Llama Stack workload of ``documents``.
+    """Plan and render every Llama Stack workload of ``documents``, read together."""
+    policy = Policy(preserve_behavior, adopt_defaults, verify, dict(assume or {}))
+    return plan_all(workloads.gather(documents), profile, policy, documents=len(documents))
 
-    ``complete`` names namespaces whose ConfigMaps are all in ``documents`` (as
-    a cluster scan reads them): there, a ConfigMap not found does not exist.
-    ``namespace`` is the namespace of documents that name none (``convert -n``).
-    """
-    if namespace is not None:
-        documents = [replace(d, namespace_default=namespace) for d in documents]
-    config_maps = _config_maps(documents, problems)
-    for namespace in complete:
-        config_maps[namespace] = _Complete(config_maps.get(namespace, {}))
+
+def plan_all(
+    items: Iterable[Workload | Document | Problem],
+    profile: Profile,
+    policy: Policy,
+    *,
+    documents: int,
+) -> Result:
+    """Plan and render each workload of ``items``; name the pods of other kinds that run
+    Llama Stack; keep the problems met. ``documents`` is how many were read."""
     outcomes: list[Outcome] = []
-    seen: dict[tuple[str, str, str], Document] = {}
-    for document in documents:
-        if document.kind not in WORKLOAD_KINDS:
-            other = not_converted(document, profile)
+    problems: list[Problem] = []
+    for item in items:
+        if isinstance(item, Problem):
+            problems.append(item)
+        elif isinstance(item, Workload):
+            outcomes.append(_workload(item, profile, policy))
+        else:
+            other = not_converted(item, profile)
             if other is not None:
                 outcomes.append(Outcome(plan=other))
-            continue
-        try:
-            _check_names(document, seen)
-        except InputError as error:
-            if problems is None:
-                raise
-            problems.append(str(error))
-            continue
-        namespace = document.namespace or "default"
-        seen[(document.kind, namespace, document.name)] = document
-        try:
-            workload_plan = plan(
-                document,
-                profile,
-                config_maps.get(namespace, {}),
-                preserve_behavior=preserve_behavior,
-                adopt_defaults=adopt_defaults,
-                assume=assume,
-            )
-            outcome = _render(workload_plan, profile)
-            if verify and outcome.artifacts:
-                from migrate.plan import verify as verifier
-
-                overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
-                outcome = replace(outcome, plan=verifier.check(outcome.plan, profile, overlay_text))
-            outcomes.append(outcome)
-        except (InternalError, textpatch.PatchError) as error:
-            # A self-check failed for this workload alone: report it, write nothing for it.
-            failed = Plan(
-                document, namespace, Status.ERROR, findings=(finding("self-check", str(error)),)
-            )
-            outcomes.append(Outcome(plan=failed))
-    _check_layout(outcomes)
-    return Result(documents=len(documents), outcomes=tuple(outcomes))
+    check_layout(outcomes)
+    return Result(documents=documents, outcomes=tuple(outcomes), problems=tuple(problems))
 
 
-def _check_names(document: Document, seen: Mapping[tuple[str, str, str], Document]) -> None:
-    """Names become directories: only what Kubernetes accepts may reach the file system."""
-    metadata = document.data.get("metadata")
-    raw_name = metadata.get("name") if isinstance(metadata, Mapping) else None
-    if raw_name is not None and not isinstance(raw_name, str):
-        raise InputError(
-            f"{document.origin}: metadata.name {raw_name!r} is a {type(raw_name).__name__}, "
-            "not a string"
+def _workload(workload: Workload, profile: Profile, policy: Policy) -> Outcome:
+    try:
+        planned = plan(
+            workload.document,
+            profile,
+            workload.config_maps,
+            preserve_behavior=policy.preserve_behavior,
+            adopt_defaults=policy.adopt_defaults,
+            assume=policy.assume,
         )
-    if not document.name:
-        raise InputError(f"{document.origin}: {document.kind} without metadata.name")
-    namespace = document.namespace or "default"
-    if not _DNS_SUBDOMAIN.fullmatch(document.name) or len(document.name) > 253:
-        raise InputError(
-            f"{document.origin}: metadata.name {document.name!r} is not a valid "
-            "Kubernetes object name"
+        outcome = render(planned, profile)
+        if policy.verify and outcome.artifacts:
+            overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
+            outcome = replace(outcome, plan=verifier.check(outcome.plan, profile, overlay_text))
+        return outcome
+    except (InternalError, textpatch.PatchError) as error:
+        # A self-check failed for this workload alone: report it, write nothing for it.
+        failed = Plan(
+            workload.document,
+            workload.namespace,
+            Status.ERROR,
+            findings=(finding("self-check", str(error)),),
         )
-    if not _DNS_LABEL.fullmatch(namespace) or len(namespace) > 63:
-        raise InputError(
-            f"{document.origin}: metadata.namespace {namespace!r} is not a valid namespace"
-        )
-    key = (document.kind, namespace, document.name)
-    if key in seen:
-        raise InputError(
-            f"{document.origin}: {document.kind} {namespace}/{document.name} appears "
-            f"twice (first at {seen[key].origin})"
-        )
+        return Outcome(plan=failed)
 
 
-def _config_maps(
-    documents: Sequence[Document], problems: list[str] | None = None
-) -> dict[str, dict[str, Mapping[str, str] | None]]:
-    found: dict[str, dict[str, Mapping[str, str] | None]] = {}
-    for document in documents:
-        if document.kind != "ConfigMap" or not document.name:
-            continue
-        data: Any = document.data.get("data") or {}
-        if not isinstance(data, Mapping):
-            error = f"{document.origin}: ConfigMap {document.name}: data is not a mapping"
-            if problems is None:
-                raise InputError(error)
-            problems.append(error)
-            continue
-        namespace = document.namespace or "default"
-        found.setdefault(namespace, {})[document.name] = {
-            str(k): v if isinstance(v, str) else str(v) for k, v in data.items()
-        }
-    return found
-
-
-class _Complete(dict[str, Mapping[str, str] | None]):
-    """Every ConfigMap of a namespace: a name not held is a ConfigMap that does not exist."""
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def __missing__(self, name: str) -> None:
-        return None
-
-
-def directory(plan: Plan) -> PurePosixPath:
-    return PurePosixPath(plan.namespace) / plan.name
-
-
-def _render(workload_plan: Plan, profile: Profile) -> Outcome:
+def render(workload_plan: Plan, profile: Profile) -> Outcome:
+    """The files of a workload to migrate, in its folder; none for the others."""
     if workload_plan.status is not Status.NEEDS_MIGRATION:
         return Outcome(plan=workload_plan)
-    folder = directory(workload_plan)
     try:
-        configmap_text = configmap.render(workload_plan, profile)
+        # The ConfigMap first: a run.yaml the API server would refuse stops the others.
+        rendered: dict[Emitter, Rendered] = {
+            e: e.render(workload_plan, profile) for e in (_CONFIGMAP, _MANIFEST, _OVERLAY)
+        }
     except configmap.TooLarge as error:
         message = (
             f"the run.yaml makes ConfigMap {workload_plan.configmap} {error.size:,} bytes, and "
@@ -247,25 +191,22 @@ def _render(workload_plan: Plan, profile: Profile) -> Outcome:
             findings=(*workload_plan.findings, finding("configmap-too-large", message)),
         )
         return Outcome(plan=failed)
-    patched = manifest.render(workload_plan)
-    artifacts = (
-        Artifact(
-            folder / OVERLAY_FILE,
-            overlay.render(workload_plan, profile.target),
-        ),
-        # The ConfigMap before the workload that mounts it, as Helm orders them.
-        Artifact(folder / CONFIGMAP_FILE, configmap_text),
-        Artifact(folder / f"{workload_plan.kind.lower()}.yaml", patched.text),
+    folder = layout.folder(workload_plan)
+    artifacts = tuple(
+        Artifact(folder / emitter.name(workload_plan), rendered[emitter].text)
+        for emitter in EMITTERS
     )
-    return Outcome(plan=workload_plan, artifacts=artifacts, exact=patched.exact)
+    exact = all(r.exact for r in rendered.values())
+    return Outcome(plan=workload_plan, artifacts=artifacts, exact=exact)
 
 
-def _check_layout(outcomes: Sequence[Outcome]) -> None:
+def check_layout(outcomes: Sequence[Outcome]) -> None:
+    """Refuse outcomes that would write to the same folder (InputError)."""
     owners: dict[PurePosixPath, Plan] = {}
     for outcome in outcomes:
         if not outcome.artifacts:
             continue
-        folder = directory(outcome.plan)
+        folder = layout.folder(outcome.plan)
         other = owners.get(folder)
         if other is not None:
             raise InputError(

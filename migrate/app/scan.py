@@ -1,50 +1,40 @@
 """``migrate scan``: live clusters in, the same plans and artifacts as ``convert`` out.
 
-This module owns the order of a scan: per context, list Deployments and
-StatefulSets (paged), keep the Llama Stack ones, read the ConfigMaps of
-their namespaces once each, then plan exactly as ``convert`` does. Objects
-become documents in the layout ``kubectl`` users know (server-set fields
-removed), so a scan of objects and a conversion of the same objects written
-in that layout give byte-identical files. With ``helm_values``, the last
-deployed revision of each workload's Helm release is read and its values
-turned into new-chart values. Faults of one namespace are recorded and the
-scan goes on.
+This module owns the order of a scan: per context, read its Llama Stack
+workloads with their namespaces' ConfigMaps
+(:class:`~migrate.sources.context.ContextSource`), then plan exactly as
+``convert`` does; files go under ``<context>/``. With ``helm_values``, the
+last deployed revision of each workload's Helm release is read and its
+values turned into new-chart values. Faults of one namespace become
+findings, and the scan goes on; a cluster that cannot be used at all ends
+the run (exit code 3).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import contextlib
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from migrate import fastpath
 from migrate.app import convert as pipeline
-from migrate.app import values
+from migrate.app import run, values
 from migrate.chart.profile import Profile, looks_like_credential
-from migrate.emit.files import Artifact, context_folder
-from migrate.errors import MigrateError
-from migrate.model import Document, Finding, Origin, Plan, Status, owner_release
+from migrate.emit import layout
+from migrate.emit.files import Artifact
+from migrate.errors import InputError, MigrateError
+from migrate.model import Document, Finding, Plan, Status, Workload, owner_release
+from migrate.plan import verify as verifier
 from migrate.plan.classify import is_llama_stack
 from migrate.plan.findings import finding
 from migrate.sources import cluster, helm_release
+from migrate.sources.context import ContextSource, ListFault
+from migrate.sources.interface import Problem
 from migrate.yaml import io as yamlio
-from migrate.yaml import load
 
-HELM_VALUES_FILE = "helm-values.yaml"
-# Fields the API server sets; a manifest to apply has none of them.
-_SERVER_METADATA = (
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "managedFields",
-    "selfLink",
-)
-_SERVER_ANNOTATIONS = (
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-)
+HELM_VALUES_FILE = layout.HELM_VALUES_FILE
 
 
 @dataclass
@@ -56,6 +46,79 @@ class ContextResult:
     result: pipeline.Result
     faults: list[tuple[str | None, Finding]] = field(default_factory=list)  # namespace, finding
     requests: int = 0
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """What to scan: contexts of a kubeconfig, and in each the namespaces and workloads."""
+
+    kubeconfig: Path | None = None
+    contexts: tuple[str, ...] = ()  # none: the current context
+    namespaces: tuple[str, ...] = ()  # none: the context's default namespace
+    all_namespaces: bool = False
+    selector: str | None = None
+    timeout: float = 30.0
+    helm_values: bool = False  # also convert each release's deployed values
+
+
+def main(request: run.Request, clusters: Clusters, say: run.Say) -> int:
+    """``migrate scan``: every context of ``clusters`` planned and delivered as ``request``
+    asks; the exit code."""
+    with run.collect_less():
+        rules, chosen = run.start(request)
+        policy = request.policy
+        with progress() as on_page:
+            results = scan(
+                clusters.kubeconfig,
+                clusters.contexts,
+                chosen,
+                namespaces=clusters.namespaces,
+                all_namespaces=clusters.all_namespaces,
+                selector=clusters.selector,
+                timeout=clusters.timeout,
+                preserve_behavior=policy.preserve_behavior,
+                adopt_defaults=policy.adopt_defaults,
+                verify=policy.verify,
+                assume=policy.assume,
+                helm_values=clusters.helm_values,
+                on_page=on_page,
+            )
+        produced = run.Produced(
+            "scan",
+            [o for r in results for o in r.result.outcomes],
+            sum(r.result.documents for r in results),
+            [_placed(r.context, o.artifacts) for r in results for o in r.result.outcomes],
+            contexts=[r.context for r in results for _ in r.result.outcomes],
+            scan=[
+                {
+                    "context": r.context,
+                    "namespaces": r.namespaces,
+                    "requests": r.requests,
+                    "faults": r.faults,
+                }
+                for r in results
+            ],
+        )
+        return run.deliver(request, chosen, rules, produced, say)
+
+
+@contextlib.contextmanager
+def progress() -> Iterator[Callable[[str], None] | None]:
+    """A spinner naming the page being read, on a terminal; nothing when piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console  # rich costs its import only on a terminal
+
+    with Console(stderr=True).status("connecting") as status:
+        pages = 0
+
+        def on_page(label: str) -> None:
+            nonlocal pages
+            pages += 1
+            status.update(f"{label} (page {pages})")
+
+        yield on_page
 
 
 def scan(
@@ -76,6 +139,7 @@ def scan(
     on_page: Callable[[str], None] | None = None,
 ) -> list[ContextResult]:
     """Scan every context; raises ClusterError when a cluster cannot be used at all."""
+    policy = pipeline.Policy(preserve_behavior, adopt_defaults, verify, dict(assume or {}))
     results: list[ContextResult] = []
     for name, default_namespace in cluster.contexts(kubeconfig, list(contexts)):
         connection = cluster.connect(kubeconfig, name, default_namespace, timeout)
@@ -84,136 +148,67 @@ def scan(
         wanted: list[str | None] = (
             [None] if all_namespaces else list(dict.fromkeys(namespaces or [default_namespace]))
         )
-        results.append(
-            _scan_context(
-                connection,
-                wanted,
-                profile,
-                selector,
-                pipeline.Policy(preserve_behavior, adopt_defaults, verify, dict(assume or {})),
-                helm_values,
-                page_size,
-            )
+        source = ContextSource(
+            connection,
+            wanted,
+            lambda document: is_llama_stack(document, profile),
+            selector=selector,
+            page_size=page_size,
         )
+        results.append(_scan_context(source, profile, policy, helm_values))
     return results
 
 
 def _scan_context(
-    connection: cluster.Connection,
-    wanted: list[str | None],
-    profile: Profile,
-    selector: str | None,
-    policy: pipeline.Policy,
-    helm_values: bool,
-    page_size: int,
+    source: ContextSource, profile: Profile, policy: pipeline.Policy, helm_values: bool
 ) -> ContextResult:
     faults: list[tuple[str | None, Finding]] = []
-    workloads: list[Document] = []
-    for resource in (cluster.DEPLOYMENTS, cluster.STATEFUL_SETS):
-        for namespace in wanted:
-            try:
-                for item in connection.list(
-                    resource, namespace, selector=selector, page_size=page_size
-                ):
-                    document = _if_llama_stack(item, profile, connection.context)
-                    if document is not None:
-                        workloads.append(document)
-            except cluster.Fault as fault:
-                faults.append((namespace, _fault_finding(fault)))
-    config_maps: list[Document] = []
-    complete: list[str] = []
-    for namespace in sorted({d.namespace or "default" for d in workloads}):
-        try:
-            config_maps += [
-                to_document(item, connection.context, as_text=not fastpath.enabled())
-                for item in connection.list(cluster.CONFIG_MAPS, namespace, page_size=page_size)
-            ]
-            complete.append(namespace)
-        except cluster.Fault as fault:
-            faults.append((namespace, _fault_finding(fault)))
-    result = pipeline.convert(
-        config_maps + workloads,
+    found: list[Workload | Document] = []
+    for item in source.read():
+        if isinstance(item, ListFault):
+            faults.append((item.namespace, _fault_finding(item)))
+        elif isinstance(item, Problem):
+            # Objects from an API server have valid, distinct names: this is no cluster's.
+            raise InputError(item.message)
+        else:
+            found.append(item)
+    result = pipeline.plan_all(
+        found,
         profile,
-        preserve_behavior=policy.preserve_behavior,
-        adopt_defaults=policy.adopt_defaults,
         # With the release's values at hand, --verify renders the chart with them instead.
-        verify=policy.verify and not helm_values,
-        assume=policy.assume,
-        complete=complete,
+        replace(policy, verify=policy.verify and not helm_values),
+        documents=len(found),
     )
+    connection = source.connection
     if helm_values:
-        result = _with_helm_values(connection, result, profile, policy, faults)
+        result = _with_helm_values(connection, result, profile, policy)
     return ContextResult(
         connection.context,
-        tuple("*" if n is None else n for n in wanted),
+        tuple("*" if n is None else n for n in source.namespaces),
         result,
         faults,
         connection.requests,
     )
 
 
-def _fault_finding(fault: cluster.Fault) -> Finding:
-    if fault.kind == "forbidden":
+def _fault_finding(fault: ListFault) -> Finding:
+    if fault.forbidden:
         return finding("namespace-forbidden", fault.message)
     return finding("api-unavailable", fault.message)
 
 
-def _if_llama_stack(item: Mapping[str, Any], profile: Profile, context: str) -> Document | None:
-    """A listed workload as a document, if it may be Llama Stack.
-
-    The fast path decides on the object's data first: writing an object out as
-    manifest text and reading it back is most of the cost of a document, and
-    only Llama Stack workloads are patched (``fastpath``).
-    """
-    if fastpath.enabled():
-        if not is_llama_stack(Document(text="", data=item, origin=Origin("", 0)), profile):
-            return None
-        return to_document(item, context)
-    document = to_document(item, context)
-    return document if is_llama_stack(document, profile) else None
-
-
-def to_document(item: Mapping[str, Any], context: str, *, as_text: bool = True) -> Document:
-    """A cluster object as a manifest document, without the fields the server sets.
-
-    Its text is what ``convert`` would read from a file, and its data is read
-    back from that text. An object that is only looked up, never patched (a
-    ConfigMap), may skip the text: JSON's types read back unchanged.
-    """
-    data = clean(item)
-    metadata = data.get("metadata") or {}
-    where = f"{metadata.get('namespace', 'default')}/{metadata.get('name', '')}"
-    origin = Origin(f"{context}: {str(data.get('kind', '')).lower()} {where}", 0)
-    if not as_text:
-        return Document(text="", data=data, origin=origin)
-    text = yamlio.dump(yamlio.to_commented(data))
-    return Document(text=text, data=load.load_manifest(text), origin=origin)
-
-
-def clean(item: Mapping[str, Any]) -> dict[str, Any]:
-    """``item`` without status and server-set metadata, keys in their order."""
-    data = {key: value for key, value in item.items() if key != "status"}
-    metadata = dict(data.get("metadata") or {})
-    for key in _SERVER_METADATA:
-        metadata.pop(key, None)
-    annotations = {
-        k: v for k, v in (metadata.get("annotations") or {}).items() if k not in _SERVER_ANNOTATIONS
-    }
-    if annotations:
-        metadata["annotations"] = annotations
-    else:
-        metadata.pop("annotations", None)
-    data["metadata"] = metadata
-    ordered: dict[str, Any] = {
-        key: data[key] for key in ("apiVersion", "kind", "metadata") if key in data
-    }
-    ordered.update({key: value for key, value in data.items() if key not in ordered})
-    return ordered
-
-
 def folder(context: str) -> str:
-    """A context name as one directory name (see :func:`context_folder`)."""
-    return context_folder(context)
+    """A context name as one directory name (see :func:`layout.context_folder`)."""
+    return layout.context_folder(context)
+
+
+def _placed(context: str, artifacts: Iterable[Artifact]) -> list[Artifact]:
+    return [Artifact(PurePosixPath(folder(context)) / a.path, a.text) for a in artifacts]
+
+
+def artifacts(results: Iterable[ContextResult]) -> list[Artifact]:
+    """Every file of every context, under ``<context>/``."""
+    return [a for r in results for o in r.result.outcomes for a in _placed(r.context, o.artifacts)]
 
 
 def _with_helm_values(
@@ -221,11 +216,10 @@ def _with_helm_values(
     result: pipeline.Result,
     profile: Profile,
     policy: pipeline.Policy,
-    faults: list[tuple[str | None, Finding]],
 ) -> pipeline.Result:
     """Add ``helm-values.yaml`` to each Helm-managed workload: its release's values, converted."""
     outcomes: list[pipeline.Outcome] = []
-    releases: dict[tuple[str, str], helm_release.Revision | cluster.Fault | None] = {}
+    releases: dict[tuple[str, str], helm_release.Revision | Problem] = {}
     for outcome in result.outcomes:
         plan = outcome.plan
         owner = owner_release(plan.document.data.get("metadata") or {})
@@ -233,24 +227,13 @@ def _with_helm_values(
             outcomes.append(outcome)
             continue
         if owner not in releases:
-            releases[owner] = _last_deployed(connection, *owner)
+            # A release source gives one revision, or why there is none to start from.
+            releases[owner] = next(helm_release.Release(connection, *owner).read())
         revision = releases[owner]
         extra: list[Finding] = []
         artifacts = list(outcome.artifacts)
-        if isinstance(revision, cluster.Fault):
-            extra.append(
-                finding(
-                    "helm-release-unreadable",
-                    f"release {owner[0]} in {owner[1]}: {revision.message}",
-                )
-            )
-        elif revision is None:
-            extra.append(
-                finding(
-                    "helm-release-unreadable",
-                    f"release {owner[0]} in {owner[1]} has no deployed revision to start from",
-                )
-            )
+        if isinstance(revision, Problem):
+            extra.append(finding("helm-release-unreadable", revision.message))
         else:
             kept, withheld = withhold_credentials(revision.values)
             try:
@@ -277,7 +260,7 @@ def _with_helm_values(
                     ]
                 artifacts.append(
                     Artifact(
-                        pipeline.directory(plan) / HELM_VALUES_FILE,
+                        layout.folder(plan) / HELM_VALUES_FILE,
                         "\n".join(header) + "\n" + converted.text,
                     )
                 )
@@ -302,18 +285,16 @@ def _verify(
     plan: Plan,
     profile: Profile,
     outcome: pipeline.Outcome,
-    revision: helm_release.Revision | cluster.Fault | None,
+    revision: helm_release.Revision | Problem,
 ) -> Plan:
     """``--verify`` with the release's deployed values under the overlay, as `helm upgrade
     --reset-then-reuse-values -f values-overlay.yaml` renders it. The values stay in memory."""
-    from migrate.plan import verify
-
     if isinstance(revision, helm_release.Revision):
         source = f"release {revision.release} v{revision.version}"
         target = profile.target.with_release_values([(source, revision.values)])
         profile = replace(profile, target=target)
     overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
-    return verify.check(plan, profile, overlay_text)
+    return verifier.check(plan, profile, overlay_text)
 
 
 def withhold_credentials(
@@ -332,27 +313,3 @@ def withhold_credentials(
         else:
             kept[key] = value
     return kept, withheld
-
-
-def _last_deployed(
-    connection: cluster.Connection, release: str, namespace: str
-) -> helm_release.Revision | cluster.Fault | None:
-    try:
-        secrets = list(
-            connection.list(cluster.SECRETS, namespace, selector=helm_release.selector(release))
-        )
-        return helm_release.last_deployed(secrets, release)
-    except cluster.Fault as fault:
-        return fault
-    except helm_release.ReleaseError as error:
-        return cluster.Fault("unavailable", str(error))
-
-
-def artifacts(results: Iterable[ContextResult]) -> list[Artifact]:
-    """Every file of every context, under ``<context>/``."""
-    return [
-        Artifact(PurePosixPath(folder(r.context)) / a.path, a.text)
-        for r in results
-        for o in r.result.outcomes
-        for a in o.artifacts
-    ]

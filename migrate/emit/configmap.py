@@ -14,6 +14,8 @@ from typing import Any
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from migrate.chart.profile import Profile
+from migrate.emit import layout
+from migrate.emit.interface import EmitError, Emitter, Rendered
 from migrate.errors import InputError, InternalError
 from migrate.model import Plan
 from migrate.yaml import io as yamlio
@@ -23,7 +25,7 @@ from migrate.yaml import load, scalars
 MAX_DATA_BYTES = 1024 * 1024
 
 
-class TooLarge(Exception):
+class TooLarge(EmitError):
     """The run.yaml does not fit into a ConfigMap."""
 
     def __init__(self, size: int) -> None:
@@ -43,8 +45,17 @@ def run_yaml(run_config: Mapping[str, Any]) -> str:
     return text
 
 
-def render(plan: Plan, profile: Profile) -> str:
-    """The text of ``configmap.yaml``; raises TooLarge when the API server would refuse it."""
+class ConfigMap(Emitter):
+    """``configmap.yaml``; raises TooLarge when the API server would refuse it."""
+
+    def name(self, plan: Plan) -> str:
+        return layout.CONFIGMAP_FILE
+
+    def render(self, plan: Plan, profile: Profile) -> Rendered:
+        return Rendered(_text(plan, profile))
+
+
+def _text(plan: Plan, profile: Profile) -> str:
     text = run_yaml(plan.run_config)
     size = len(text.encode("utf-8")) + len(profile.file_name.encode("utf-8"))
     if size > MAX_DATA_BYTES:

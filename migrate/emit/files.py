@@ -1,4 +1,4 @@
-"""Writing artifacts safely.
+"""Writing artifacts safely, or as one YAML stream for stdout.
 
 This module owns the only writes the tool makes: every file goes to a
 temporary name in its own directory and is renamed into place, so a reader
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -45,14 +44,6 @@ class Artifact:
 
     path: PurePosixPath
     text: str
-
-
-_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def context_folder(context: str) -> str:
-    """A kubeconfig context name as one directory name (cloud names hold ':' and '/')."""
-    return _UNSAFE_IN_NAME.sub("_", context).strip("._") or "context"
 
 
 def is_temporary(name: str) -> bool:
@@ -188,3 +179,17 @@ def write_new_file(target: Path, text: str, *, force: bool) -> None:
     if target.exists() and not force:
         raise OutputError(f"would overwrite {target}; pass --force to replace")
     write_file(target, text)
+
+
+def stream(documents: Sequence[str]) -> str:
+    """The texts of ``documents`` as one multi-document YAML stream (``--stdout``); a
+    document that opens with its own '---' keeps it."""
+    parts: list[str] = []
+    for index, text in enumerate(documents):
+        first = next(
+            (line for line in text.splitlines() if line.strip() and not line.startswith("#")), ""
+        )
+        if index and not first.startswith("---"):
+            parts.append("---\n")
+        parts.append(text if text.endswith("\n") else text + "\n")
+    return "".join(parts)

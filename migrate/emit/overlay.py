@@ -15,15 +15,27 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from migrate import __version__
-from migrate.chart.target import Target
+from migrate.chart.profile import Profile
+from migrate.emit.interface import Emitter, Rendered
+from migrate.emit.layout import OVERLAY_FILE
 from migrate.errors import InternalError
 from migrate.model import Path, Plan
 from migrate.yaml import io as yamlio
 from migrate.yaml import load
 
 
-def render(plan: Plan, target: Target) -> str:
-    """The text of ``values-overlay.yaml``."""
+class Overlay(Emitter):
+    """``values-overlay.yaml``: the plan's overlay in the target chart's values layout."""
+
+    def name(self, plan: Plan) -> str:
+        return OVERLAY_FILE
+
+    def render(self, plan: Plan, profile: Profile) -> Rendered:
+        return Rendered(_text(plan, profile))
+
+
+def _text(plan: Plan, profile: Profile) -> str:
+    target = profile.target
     layout = target.layout
     header = [
         f"# Helm values overlay for {plan.label}, written by migrate {__version__}.",

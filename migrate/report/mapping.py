@@ -9,13 +9,13 @@ table in Markdown (a test keeps the two equal).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, assert_never
 
 from migrate.chart.profile import Profile
 from migrate.engine.evaluate import format_path
 from migrate.engine.placeholders import placeholders
+from migrate.report.formats import Format, JsonRenderer, YamlRenderer
 
 
 def build(profile: Profile) -> dict[str, Any]:
@@ -63,16 +63,20 @@ def _get(tree: Any, path: tuple[str | int, ...]) -> str:
     return str(tree)
 
 
-def render(table: Mapping[str, Any], output: str) -> str:
-    if output == "json":
-        return json.dumps(table, indent=2, ensure_ascii=False) + "\n"
-    if output == "yaml":
-        from migrate.yaml.io import dump_run_yaml
-
-        return dump_run_yaml(table)
-    if output == "markdown":
-        return _markdown(table)
-    return _text(table)
+def render(table: Mapping[str, Any], output: Format | str) -> str:
+    """The table in ``output``: data as it is in JSON and YAML, laid out in text and Markdown."""
+    chosen = Format(output)
+    match chosen:
+        case Format.TEXT:
+            return _text(table)
+        case Format.JSON:
+            return JsonRenderer().render(table)
+        case Format.MARKDOWN:
+            return _markdown(table)
+        case Format.YAML:
+            return YamlRenderer().render(table)
+        case _:
+            assert_never(chosen)
 
 
 def _defaults(variable: Mapping[str, Any]) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from migrate.report import llama_stack, plural
+from migrate.report.interface import Renderer
+from migrate.report.summary import llama_stack, plural
 from migrate.report.values import side
 
 
@@ -36,7 +37,15 @@ def _count(workload: Mapping[str, Any]) -> str:
     return ", ".join(parts) or "none"
 
 
+class MarkdownRenderer(Renderer):
+    """The layout pasted into a pull request."""
+
+    def render(self, report: Mapping[str, Any]) -> str:
+        return render(report)
+
+
 def render(report: Mapping[str, Any]) -> str:
+    """The report in GitHub-flavoured Markdown."""
     summary = report["summary"]
     title = "Llama Stack runConfig migration" + (" (dry run)" if report["dryRun"] else "")
     target = report["target"]

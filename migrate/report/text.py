@@ -8,9 +8,10 @@ in tables and follows rich's own colour rules, NO_COLOR included.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
-from migrate.report import llama_stack, plural
+from migrate.report.interface import Renderer
+from migrate.report.summary import llama_stack, plural
 from migrate.report.values import side
 
 _DRIFT_ADOPTED = "chart-default drift, adopted (--preserve-behavior keeps what the pod ran)"
@@ -83,8 +84,21 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str], indent: str) ->
     return lines
 
 
-def render(report: Mapping[str, Any], *, terminal: bool = False) -> str:
-    """The plain layout (``terminal`` is accepted for symmetry; see :func:`print_rich`)."""
+class TextRenderer(Renderer):
+    """The plain layout, or rich tables when written to a terminal."""
+
+    def render(self, report: Mapping[str, Any]) -> str:
+        return render(report)
+
+    def write(self, report: Mapping[str, Any], stream: TextIO) -> None:
+        if stream.isatty():
+            print_rich(report, stream)
+        else:
+            super().write(report, stream)
+
+
+def render(report: Mapping[str, Any]) -> str:
+    """The plain layout (:func:`print_rich` has the same content for a terminal)."""
     target = report["target"]
     lines: list[str] = [f"target: {target['name']} ({target['description']})", ""]
     for workload in llama_stack(report):

@@ -1,0 +1,9 @@
+"""The source stage: where Kubernetes objects come from.
+
+``interface`` (the :class:`~migrate.sources.interface.Source` every source
+follows, its problems as values and its base error), ``files`` (manifest
+files and stdin; ``manifests`` reads their documents), ``context`` (one
+kubeconfig context of a live cluster; ``cluster`` is the only module that
+talks to the API server), ``helm_release`` (a release's last deployed values)
+and ``workloads`` (documents become workloads with the ConfigMaps they name).
+"""

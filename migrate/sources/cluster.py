@@ -27,14 +27,15 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from migrate import model
-from migrate.errors import EXIT_CLUSTER, InputError, MigrateError
+from migrate.errors import EXIT_CLUSTER
+from migrate.sources.interface import SourceError
 
 PAGE_SIZE = 500
 RETRIES = 3
 BACKOFF = 0.2  # seconds before the first retry; doubled each time
 
 
-class ClusterError(MigrateError):
+class ClusterError(SourceError):
     """The cluster cannot be reached, or it rejects our credentials."""
 
     exit_code = EXIT_CLUSTER
@@ -209,21 +210,21 @@ def contexts(kubeconfig: Path | None, wanted: list[str]) -> list[tuple[str, str]
     """
     if kubeconfig is None and _in_cluster():
         if wanted:
-            raise InputError("--context needs a kubeconfig; none was found (running in a pod)")
+            raise SourceError("--context needs a kubeconfig; none was found (running in a pod)")
         return [("in-cluster", _pod_namespace())]
     path = str(kubeconfig) if kubeconfig else None
     try:
         available, current = config.list_kube_config_contexts(config_file=path)
     except (ConfigException, OSError) as error:
-        raise InputError(f"kubeconfig: {error}") from None
+        raise SourceError(f"kubeconfig: {error}") from None
     by_name = {c["name"]: (c.get("context") or {}).get("namespace") or "default" for c in available}
     if not wanted:
         if not current:
-            raise InputError("kubeconfig: no current context; pass --context")
+            raise SourceError("kubeconfig: no current context; pass --context")
         wanted = [current["name"]]
     missing = [name for name in wanted if name not in by_name]
     if missing:
-        raise InputError(
+        raise SourceError(
             f"kubeconfig: no context named {', '.join(missing)} "
             f"(known: {', '.join(sorted(by_name)) or 'none'})"
         )
@@ -244,7 +245,7 @@ def connect(kubeconfig: Path | None, context: str, namespace: str, timeout: floa
                 persist_config=False,
             )
     except (ConfigException, OSError) as error:
-        raise InputError(f"kubeconfig, context {context}: {error}") from None
+        raise SourceError(f"kubeconfig, context {context}: {error}") from None
     configuration.retries = 0
     return Connection(context, namespace, client.ApiClient(configuration), timeout)
 

@@ -1,4 +1,4 @@
-"""Helm releases as Helm stores them in Secrets: choosing a revision, decoding its values.
+"""A Helm release as a source: the values of its last deployed revision.
 
 This module owns Helm's storage format (``type: helm.sh/release.v1``,
 labels ``owner=helm``, ``name``, ``status``, ``version``; the ``release``
@@ -6,6 +6,8 @@ data key holds base64 of gzipped JSON, under the Secret's own base64) and
 the rule for which revision counts: the *last deployed* one, never a later
 failed or pending one. Only the user-supplied values (``config``) leave this
 module; the rest of the release (manifest, chart, hooks) is never returned.
+:class:`Release` reads the release's Secrets from a cluster; a release that
+cannot be read is a :class:`~migrate.sources.interface.Problem`.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import binascii
 import gzip
 import json
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from migrate.sources import cluster
+from migrate.sources.interface import Problem, Source, SourceError
 
 SECRET_TYPE = "helm.sh/release.v1"
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
-class ReleaseError(ValueError):
+class ReleaseError(SourceError):
     """A release Secret that cannot be decoded."""
 
 
@@ -35,6 +40,31 @@ class Revision:
     namespace: str
     version: int
     values: Mapping[str, Any]  # the user-supplied values (`helm get values`)
+
+
+class Release(Source[Revision]):
+    """The last deployed revision of release ``name`` in ``namespace``, read through
+    ``connection`` (its Secrets, selected by label; no other Secret is read)."""
+
+    def __init__(self, connection: cluster.Connection, name: str, namespace: str) -> None:
+        self.connection = connection
+        self.name = name
+        self.namespace = namespace
+
+    def read(self) -> Iterator[Revision | Problem]:
+        where = f"release {self.name} in {self.namespace}"
+        try:
+            secrets = list(
+                self.connection.list(cluster.SECRETS, self.namespace, selector=selector(self.name))
+            )
+            revision = last_deployed(secrets, self.name)
+        except (cluster.Fault, ReleaseError) as error:
+            yield Problem(f"{where}: {error}")
+            return
+        if revision is None:
+            yield Problem(f"{where} has no deployed revision to start from")
+            return
+        yield revision
 
 
 def selector(release: str) -> str:

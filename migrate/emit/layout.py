@@ -1,0 +1,35 @@
+"""The output tree: where each file of a migrated workload goes.
+
+This module owns the layout users find on disk and in the commands a report
+hands out: ``[<context>/]<namespace>/<name>/<file>``, with the file names of
+the overlay, the ConfigMap, the patched workload and the converted release
+values. The context folder exists only for a cluster scan.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from migrate.model import Plan
+
+OVERLAY_FILE = "values-overlay.yaml"
+CONFIGMAP_FILE = "configmap.yaml"
+HELM_VALUES_FILE = "helm-values.yaml"
+
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def workload_file(kind: str) -> str:
+    """The patched workload's file name: ``deployment.yaml``, ``statefulset.yaml``."""
+    return f"{kind.lower()}.yaml"
+
+
+def folder(plan: Plan) -> PurePosixPath:
+    """The workload's folder, ``<namespace>/<name>``."""
+    return PurePosixPath(plan.namespace) / plan.name
+
+
+def context_folder(context: str) -> str:
+    """A kubeconfig context name as one directory name (cloud names hold ':' and '/')."""
+    return _UNSAFE_IN_NAME.sub("_", context).strip("._") or "context"
