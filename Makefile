@@ -46,6 +46,7 @@ bench: $(BIN)/.bench
 lint: $(BIN)/.installed
 	$(BIN)/ruff check migrate tests benchmarks
 	$(BIN)/ruff format --check migrate tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
@@ -53,6 +54,7 @@ typecheck: $(BIN)/.installed
 test: $(BIN)/.installed $(CONFORMANCE_VENV)/.installed
 	$(BIN)/ruff check migrate tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	MIGRATE_CONFORMANCE_VENV=$(abspath $(CONFORMANCE_VENV)) $(BIN)/python -m pytest -n auto --dist loadfile
 
 clean:
