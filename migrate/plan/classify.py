@@ -21,7 +21,6 @@ from migrate.engine import evaluate, overlay
 from migrate.model import Document, Path, Plan, Status
 from migrate.plan.findings import finding
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 POD_SPEC: Path = ("spec", "template", "spec")
 
 # Pod templates of the other kinds that can run the container: not converted, but named.

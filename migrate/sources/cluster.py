@@ -26,7 +26,6 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from migrate import model
 from migrate.errors import EXIT_CLUSTER
 from migrate.sources.interface import SourceError
 
@@ -261,7 +260,3 @@ def _pod_namespace() -> str:
         return path.read_text().strip() or "default"
     except OSError:
         return "default"
-
-
-# Kept here too for callers reading cluster objects; the rule lives with the documents.
-owner_release = model.owner_release
