@@ -55,8 +55,8 @@ def test_files_are_written_and_listed_in_the_report(
     ]
     assert all(Path(path).is_file() for path in workload["files"])
     assert said == [
-        "1 Llama Stack workload in 1 document: 1 to migrate, 0 already migrated, 0 errors; "
-        "findings: 0 error, 0 warning, 1 info"
+        "1 Llama Stack workload in 1 document: 1 to migrate, 0 already migrated, "
+        "0 workloads in error; 1 finding: 0 errors, 0 warnings, 1 info"
     ]
 
 
