@@ -183,7 +183,7 @@ AllowCredentialsOption = Annotated[
     bool,
     typer.Option(
         "--allow-credentials",
-        help="Let --migrate-var bake variables whose names look like credentials.",
+        help="Let --migrate-var and --assume bake variables whose names look like credentials.",
     ),
 ]
 PreserveOption = Annotated[
