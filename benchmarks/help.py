@@ -32,7 +32,7 @@ import typer
 app = typer.Typer(
     name="migrate",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

@@ -37,7 +37,7 @@ app = typer.Typer(
     help="Move Llama Stack deployments from VECTOR_STORE_* env vars to a runConfig "
     "ConfigMap, faithfully.\n\n" + EXIT_CODES,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -62,6 +62,26 @@ def main_options(
 _OUTPUT_HELP = (
     "Report format: text, json, markdown or yaml (default: text, or from --report's suffix)."
 )
+
+
+# Shell completion of option values (`migrate --install-completion`): each runs only
+# when the shell asks, so its imports cost --help nothing.
+def _complete_format(incomplete: str) -> list[str]:
+    from migrate.report.formats import Format
+
+    return [name for name in Format if name.startswith(incomplete)]
+
+
+def _complete_fail_on(incomplete: str) -> list[str]:
+    from migrate.model import FailOn
+
+    return [name for name in FailOn if name.startswith(incomplete)]
+
+
+def _complete_target(incomplete: str) -> list[str]:
+    from migrate.chart import profile
+
+    return [name for name in sorted(profile.load().targets) if name.startswith(incomplete)]
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
@@ -90,6 +110,7 @@ TargetOption = Annotated[
         "--target",
         metavar="NAME",
         help="Built-in target chart (default: the newest; `migrate targets` lists them).",
+        autocompletion=_complete_target,
     ),
 ]
 ValuesOption = Annotated[
@@ -125,7 +146,14 @@ AdoptOption = Annotated[
     ),
 ]
 FormatOption = Annotated[
-    str, typer.Option("-o", "--output", metavar="FORMAT", help="text, json, markdown or yaml.")
+    str,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="FORMAT",
+        help="text, json, markdown or yaml.",
+        autocompletion=_complete_format,
+    ),
 ]
 
 
@@ -133,7 +161,10 @@ DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Write no file; print what would be done.")
 ]
 FormatChoiceOption = Annotated[
-    str | None, typer.Option("-o", "--output", metavar="FORMAT", help=_OUTPUT_HELP)
+    str | None,
+    typer.Option(
+        "-o", "--output", metavar="FORMAT", help=_OUTPUT_HELP, autocompletion=_complete_format
+    ),
 ]
 ReportOption = Annotated[
     Path | None,
@@ -152,7 +183,7 @@ AllowCredentialsOption = Annotated[
     bool,
     typer.Option(
         "--allow-credentials",
-        help="Let --migrate-var bake variables whose names look like credentials.",
+        help="Let --migrate-var and --assume bake variables whose names look like credentials.",
     ),
 ]
 PreserveOption = Annotated[
@@ -180,6 +211,7 @@ FailOnOption = Annotated[
         "--fail-on",
         metavar="SEVERITY",
         help="Exit 1 on findings of this severity or worse: error, warning, info, none.",
+        autocompletion=_complete_fail_on,
     ),
 ]
 
@@ -607,5 +639,6 @@ def values(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; ``python -m migrate`` is named ``migrate`` too, so that
+    the completion it installs is the ``migrate`` command's."""
+    app(prog_name="migrate")

@@ -45,7 +45,7 @@ def test_newest_chart_by_default_with_findings_then_one_summary() -> None:
         f"{SEED}: 'vectorStore' -> 'registeredResources', 'vectorStores' for target modular "
         "(7 values differ from the chart defaults)"
     )
-    assert summary.endswith("findings: 0 error, 3 warning, 1 info")
+    assert summary.endswith("; 4 findings: 0 errors, 3 warnings, 1 info")
 
 
 @pytest.mark.parametrize(("target", "key"), [("runconfig", "runConfig"), ("modular-1543ca5", "")])

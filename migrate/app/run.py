@@ -147,6 +147,7 @@ def deliver(
         rules=tuple(rules),
         output_dir=str(request.output_dir),
         chart=str(request.chart) if request.chart is not None else None,
+        stdout=stdout,
     )
     data = report.build(
         produced.outcomes,

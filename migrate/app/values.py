@@ -28,6 +28,7 @@ from migrate.plan import values as planning
 from migrate.plan.findings import at_least
 from migrate.plan.resolution import Resolution, carry_problems
 from migrate.report.diff import changes
+from migrate.report.summary import findings_count
 from migrate.sources import manifests
 from migrate.yaml import io as yamlio
 from migrate.yaml import load, values_file
@@ -265,9 +266,7 @@ def summary(
         severity: sum(1 for f in result.findings if f.severity.value == severity)
         for severity in ("error", "warning", "info")
     }
-    text += (
-        f"; findings: {counts['error']} error, {counts['warning']} warning, {counts['info']} info"
-    )
+    text += f"; {findings_count(counts)}"
     if failed_at is not None:
         written_to = "written to " + str(output_file) if output_file else "printed"
         text += (

@@ -4,9 +4,10 @@
 ``docs/report-schema.json``), ``ignore`` (the ``--ignore`` rules),
 ``summary`` (the summary line and what every layout shares), ``interface``
 (the :class:`~migrate.report.interface.Renderer` every layout follows),
-``formats`` (:class:`Format`, which picks the renderer), ``text``,
-``markdown``, ``diff`` (the difference model), ``values`` (how a value is
-shown) and ``mapping`` (the ``migrate mapping`` table).
+``formats`` (:class:`Format`, which picks the renderer), ``text``
+(with ``terminal``, which fits it to a terminal's width), ``markdown``,
+``diff`` (the difference model), ``values`` (how a value is shown) and
+``mapping`` (the ``migrate mapping`` table).
 
 The names below are the package's surface for the commands and tests.
 """

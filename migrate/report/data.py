@@ -46,6 +46,7 @@ class Options:
     target: str = ""  # the target chart's name (set by build from the profile)
     values: tuple[str, ...] = ()  # the --values files (set by build from the profile)
     verify: bool = False
+    stdout: bool = False  # convert --stdout: the manifests printed, no file written
 
 
 @dataclass
@@ -258,7 +259,10 @@ def helm_release(plan: Plan) -> str | None:
 
 
 def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
-    """The command that applies the result: helm for Helm-managed workloads, else kubectl."""
+    """The command that applies the result: helm for Helm-managed workloads, else kubectl;
+    with ``--stdout``, kubectl reading the printed manifests (no file was written)."""
+    if options.stdout:
+        return _apply_printed(plan, context)
     root = options.output_dir.rstrip("/")
     if context is not None:
         root = f"{root}/{layout.context_folder(context)}"
@@ -283,3 +287,19 @@ def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
         f"kubectl{where} apply -f {folder}/{layout.CONFIGMAP_FILE} "
         f"-f {folder}/{layout.workload_file(plan.kind)}"
     )
+
+
+def _apply_printed(plan: Plan, context: str | None) -> str:
+    """``kubectl apply -f -`` for the manifests ``--stdout`` printed; a Helm-managed
+    workload is told where its values overlay comes from (a run without --stdout)."""
+    where = f" --context {context}" if context is not None else ""
+    if not plan.document.namespace:
+        where += " -n <namespace>"
+    release = helm_release(plan)
+    comment = "the manifests --stdout prints"
+    if release:
+        comment += (
+            f"; Helm release {release}: run without --stdout for "
+            f"{layout.OVERLAY_FILE} and helm upgrade"
+        )
+    return f"kubectl{where} apply -f -  # {comment}"

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from migrate.report.interface import Renderer
-from migrate.report.summary import llama_stack, plural
+from migrate.report.summary import by_severity, findings_count, llama_stack, plural
 from migrate.report.values import side
 
 
@@ -33,8 +33,7 @@ def _count(workload: Mapping[str, Any]) -> str:
     counts: dict[str, int] = {}
     for found in workload["findings"]:
         counts[found["severity"]] = counts.get(found["severity"], 0) + 1
-    parts = [f"{counts[s]} {s}" for s in ("error", "warning", "info") if s in counts]
-    return ", ".join(parts) or "none"
+    return by_severity(counts, every=False) or "none"
 
 
 class MarkdownRenderer(Renderer):
@@ -55,13 +54,12 @@ def render(report: Mapping[str, Any]) -> str:
         f"Target chart: {_code(target['name'])} ({_cell(target['description'])})",
         "",
     ]
-    findings = summary["findings"]
     lines.append(
         f"{plural(summary['workloads'], 'Llama Stack workload')}: "
         f"{summary['needsMigration']} to migrate, "
-        f"{summary['alreadyMigrated']} already migrated, {summary['errors']} errors. "
-        f"Findings: {findings['error']} error, {findings['warning']} warning, "
-        f"{findings['info']} info."
+        f"{summary['alreadyMigrated']} already migrated, "
+        f"{plural(summary['errors'], 'workload')} in error. "
+        f"{findings_count(summary['findings']).capitalize()}."
     )
     lines.append("")
     workloads = llama_stack(report)

@@ -22,18 +22,32 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def by_severity(counts: Mapping[str, int], *, every: bool = True) -> str:
+    """Findings counted by severity, worst first: ``1 error, 2 warnings, 3 info``
+    (``info`` is not pluralised); with ``every`` False, only the severities met."""
+    shown = [s for s in ("error", "warning", "info") if every or counts.get(s)]
+    return ", ".join(
+        f"{counts.get(s, 0)} info" if s == "info" else plural(counts.get(s, 0), s) for s in shown
+    )
+
+
+def findings_count(counts: Mapping[str, int]) -> str:
+    """``3 findings: 0 errors, 2 warnings, 1 info``: what is counted, then by severity."""
+    total = sum(counts.get(s, 0) for s in ("error", "warning", "info"))
+    return f"{plural(total, 'finding')}: {by_severity(counts)}"
+
+
 def summary_line(report: Mapping[str, Any]) -> str:
-    """The one line for stderr."""
+    """The one line for stderr: the workloads by status (``in error`` is a status),
+    then the findings by severity."""
     s = report["summary"]
-    findings = s["findings"]
     ignored = sum(s["ignored"].values())
     text = (
         f"{plural(s['workloads'], 'Llama Stack workload')} in "
         f"{plural(s['documents'], 'document')}: "
         f"{s['needsMigration']} to migrate, {s['alreadyMigrated']} already migrated, "
         + (f"{s['notMigrated']} not migrated, " if s["notMigrated"] else "")
-        + f"{s['errors']} errors; findings: {findings['error']} error, "
-        f"{findings['warning']} warning, {findings['info']} info"
+        + f"{plural(s['errors'], 'workload')} in error; {findings_count(s['findings'])}"
     )
     if ignored:
         text += f" ({ignored} ignored)"

@@ -2,7 +2,9 @@
 
 This module owns the layout a person reads in a shell. The plain layout is
 the stable one (golden tests pin it); the rich layout shows the same cells
-in tables and follows rich's own colour rules, NO_COLOR included.
+in tables, or in stacked rows where a table would not fit the terminal
+(:mod:`migrate.report.terminal` lays them out, never cutting a word), and
+follows rich's own colour rules, NO_COLOR included.
 """
 
 from __future__ import annotations
@@ -140,54 +142,43 @@ def render(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def print_rich(report: Mapping[str, Any], stream: IO[str]) -> None:
-    """The same content as :func:`render`, in rich tables, for a terminal."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+def print_rich(report: Mapping[str, Any], stream: IO[str], width: int | None = None) -> None:
+    """The same content as :func:`render`, for a terminal ``width`` cells wide (by
+    default, rich finds it): tables where they fit, never a word cut."""
+    from migrate.report.terminal import Screen
 
-    console = Console(file=stream, highlight=False)
+    screen = Screen(stream, width)
     severity_style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-
-    def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        grid = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-        for column in header:
-            grid.add_column(column, overflow="fold")
-        for row in rows:
-            grid.add_row(*(escape(cell) for cell in row))
-        console.print(grid)
-
     target = report["target"]
-    console.print(f"[dim]target:[/dim] {escape(target['name'])} ({escape(target['description'])})")
+    screen.say(("target: ", "dim"), (f"{target['name']} ({target['description']})", ""))
     for workload in llama_stack(report):
-        console.rule(escape(_heading(workload)), align="left")
+        screen.heading(_heading(workload))
         for name, value in _facts(workload, report["options"]["verify"]):
-            console.print(f"[dim]{name}:[/dim] {escape(value)}")
+            screen.say((f"{name}: ", "dim"), (value, ""))
         if workload["variables"]:
             header = ["variable", "source", "classification", "runConfig keys"]
-            table("env", header, _env_rows(workload))
+            screen.table("env", header, _env_rows(workload))
         if workload["differences"]:
             header = ["key", "chart default", "this workload"]
-            table("differences from the chart defaults", header, _difference_rows(workload))
+            screen.table("differences from the chart defaults", header, _difference_rows(workload))
         if workload["drift"]:
             header = ["key", "pod ran", "new chart"]
-            table(_drift_title(workload), header, _drift_rows(workload))
+            screen.table(_drift_title(workload), header, _drift_rows(workload))
         for found in workload["findings"]:
             style = severity_style[found["severity"]]
-            console.print(
-                f"[{style}]{found['severity']}[/{style}] [dim]{found['id']}[/dim] "
-                f"{escape(found['message'])}"
+            screen.say(
+                (found["severity"], style), (f" {found['id']} ", "dim"), (found["message"], "")
             )
         if workload["files"]:
             verb = "would write" if report["dryRun"] else "wrote"
-            console.print(f"[dim]{verb}:[/dim] {escape(', '.join(workload['files']))}")
+            screen.say((f"{verb}: ", "dim"), (", ".join(workload["files"]), ""))
         if workload["next"]:
-            console.print(f"[bold]next:[/bold] {escape(workload['next'])}")
-        console.print()
+            screen.command(("next:", "bold"), workload["next"])
+        screen.blank()
     if not llama_stack(report):
-        console.print("no Llama Stack workloads found")
+        screen.say(("no Llama Stack workloads found", ""))
     others = report["summary"]["notLlamaStack"]
     if others:
-        console.print(
-            f"{plural(others, 'other workload')} without Llama Stack (listed with -o json)"
+        screen.say(
+            (f"{plural(others, 'other workload')} without Llama Stack (listed with -o json)", "")
         )

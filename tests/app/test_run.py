@@ -55,8 +55,8 @@ def test_files_are_written_and_listed_in_the_report(
     ]
     assert all(Path(path).is_file() for path in workload["files"])
     assert said == [
-        "1 Llama Stack workload in 1 document: 1 to migrate, 0 already migrated, 0 errors; "
-        "findings: 0 error, 0 warning, 1 info"
+        "1 Llama Stack workload in 1 document: 1 to migrate, 0 already migrated, "
+        "0 workloads in error; 1 finding: 0 errors, 0 warnings, 1 info"
     ]
 
 
@@ -79,6 +79,27 @@ def test_stdout_carries_the_manifests_and_stderr_the_report(
     assert kinds == ["kind: ConfigMap", "kind: Deployment"]  # no values overlay
     assert "\n---\n" in out
     assert err.startswith("target: modular")
+
+
+def test_stdout_next_applies_the_printed_manifests_and_names_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = pipeline.convert(pipeline.load([str(DEFAULTS.parent)], True), PROFILE)
+    placed = [o.artifacts for o in result.outcomes]
+    done = run.Produced("convert", result.outcomes, result.documents, placed)
+    request = run.Request(output_dir=tmp_path, output=Format.JSON)
+    said: list[str] = []
+    assert run.deliver(request, PROFILE, [], done, said.append, stdout=True) == EXIT_OK
+    report = json.loads(capsys.readouterr().err)
+    steps = {f"{w['namespace']}/{w['name']}": w["next"] for w in report["workloads"] if w["next"]}
+    assert list(tmp_path.iterdir()) == [] and len(steps) == 3
+    for step in steps.values():
+        assert step.startswith("kubectl apply -f -  # the manifests --stdout prints")
+        assert "/" not in step  # no path: nothing was written
+    # The Helm-managed one (the seed) is told that its overlay needs a run without --stdout.
+    assert steps["research/llama-stack"].endswith(
+        "; Helm release llama-stack: run without --stdout for values-overlay.yaml and helm upgrade"
+    )
 
 
 def test_fail_on_decides_exit_code_1(capsys: pytest.CaptureFixture[str]) -> None:

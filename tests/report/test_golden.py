@@ -65,6 +65,6 @@ def test_summary_line_goes_to_stderr_and_payload_to_stdout() -> None:
     run = report("demo", "json")
     assert run.stdout.startswith("{")
     assert run.stderr.splitlines() == [
-        "4 Llama Stack workloads in 5 documents: 3 to migrate, 1 already migrated, 0 errors; "
-        "findings: 0 error, 6 warning, 3 info; dry run: nothing written"
+        "4 Llama Stack workloads in 5 documents: 3 to migrate, 1 already migrated, "
+        "0 workloads in error; 9 findings: 0 errors, 6 warnings, 3 info; dry run: nothing written"
     ]
