@@ -49,6 +49,21 @@ def paths(arguments: Iterable[str], recursive: bool) -> list[str]:
     return found
 
 
+def skipped(argument: str) -> tuple[int, int]:
+    """For a directory read without recursion: how many of its subdirectories hold
+    manifest files (at any depth), and how many files those are."""
+    path = Path(argument)
+    if argument == STDIN or not path.is_dir():
+        return 0, 0
+    holding: set[str] = set()
+    files = 0
+    for found in path.glob("*/**/*"):
+        if found.suffix in _SUFFIXES and found.is_file():
+            holding.add(found.relative_to(path).parts[0])
+            files += 1
+    return len(holding), files
+
+
 def read(path: str) -> str:
     """The text of one input, decoded as UTF-8 (a BOM is dropped)."""
     try:
