@@ -162,6 +162,8 @@ def _workload(workload: Workload, profile: Profile, policy: Policy) -> Outcome:
             assume=policy.assume,
         )
         outcome = render(planned, profile)
+        if workload.document.dropped and outcome.artifacts:
+            outcome = replace(outcome, plan=_dropped(outcome.plan))
         if policy.verify and outcome.artifacts:
             overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
             outcome = replace(outcome, plan=verifier.check(outcome.plan, profile, overlay_text))
@@ -175,6 +177,19 @@ def _workload(workload: Workload, profile: Profile, policy: Policy) -> Outcome:
             findings=(finding("self-check", str(error)),),
         )
         return Outcome(plan=failed)
+
+
+def _dropped(planned: Plan) -> Plan:
+    """``planned`` with the finding that its patched manifest leaves out what the API
+    server set (read from ``kubectl get`` output)."""
+    fields = planned.document.dropped
+    listed = ", ".join(fields[:-1]) + f" and {fields[-1]}" if len(fields) > 1 else fields[0]
+    message = (
+        f"read as the API server returned it (kubectl get): the patched "
+        f"{layout.workload_file(planned.kind)} leaves out {listed}, so that kubectl apply "
+        "of it does not conflict with the live object; every other line is kept as read"
+    )
+    return replace(planned, findings=(*planned.findings, finding("server-fields-removed", message)))
 
 
 def render(workload_plan: Plan, profile: Profile) -> Outcome:
