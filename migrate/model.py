@@ -66,6 +66,8 @@ class Document:
     origin: Origin
     # the namespace of a document that names none (`convert -n`), as kubectl applies it
     namespace_default: str | None = None
+    # fields the API server set, left out of the text as read (`kubectl get -o yaml`)
+    dropped: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

@@ -28,7 +28,7 @@ from migrate.plan.findings import finding
 from migrate.plan.workload import plan
 from migrate.sources import workloads
 from migrate.sources.files import Files
-from migrate.sources.interface import Problem, Source
+from migrate.sources.interface import Note, Problem, Source
 
 __all__ = [
     "CONFIGMAP_FILE",
@@ -59,17 +59,17 @@ EMITTERS: tuple[Emitter, ...] = (_OVERLAY, _CONFIGMAP, _MANIFEST)
 
 
 def main(
-    request: run.Request, source: Source[Document], say: run.Say, *, stdout: bool = False
+    request: run.Request, source: Source[Document | Note], say: run.Say, *, stdout: bool = False
 ) -> int:
     """``migrate convert``: the documents of ``source`` planned, delivered as ``request``
     asks (with ``stdout``, the manifests printed instead of files written); the exit code.
 
     A document that cannot be read is an error of its own (exit code 2 at the
-    end); the others are still converted.
+    end); the others are still converted. The source's notes are said and reported.
     """
     with run.collect_less():
         rules, chosen = run.start(request)
-        documents, problems = read(source)
+        documents, problems, notes = read(source)
         result = plan_all(
             workloads.gather(documents), chosen, request.policy, documents=len(documents)
         )
@@ -79,20 +79,26 @@ def main(
             result.documents,
             [o.artifacts for o in result.outcomes],
             problems=(*problems, *result.problems),
+            notes=notes,
         )
         return run.deliver(request, chosen, rules, produced, say, stdout=stdout)
 
 
-def read(source: Source[Document]) -> tuple[list[Document], list[Problem]]:
-    """Every document of ``source`` in its order, and what could not be read."""
+def read(
+    source: Source[Document | Note],
+) -> tuple[list[Document], list[Problem], list[Note]]:
+    """Every document of ``source`` in its order, what could not be read, and the notes."""
     documents: list[Document] = []
     problems: list[Problem] = []
+    notes: list[Note] = []
     for item in source.read():
         if isinstance(item, Problem):
             problems.append(item)
+        elif isinstance(item, Note):
+            notes.append(item)
         else:
             documents.append(item)
-    return documents, problems
+    return documents, problems, notes
 
 
 def load(arguments: Sequence[str], recursive: bool) -> list[Document]:
@@ -102,7 +108,8 @@ def load(arguments: Sequence[str], recursive: bool) -> list[Document]:
     for item in Files(arguments, recursive).read():
         if isinstance(item, Problem):
             raise InputError(item.message)
-        found.append(item)
+        if isinstance(item, Document):
+            found.append(item)
     return found
 
 
@@ -155,6 +162,8 @@ def _workload(workload: Workload, profile: Profile, policy: Policy) -> Outcome:
             assume=policy.assume,
         )
         outcome = render(planned, profile)
+        if workload.document.dropped and outcome.artifacts:
+            outcome = replace(outcome, plan=_dropped(outcome.plan))
         if policy.verify and outcome.artifacts:
             overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
             outcome = replace(outcome, plan=verifier.check(outcome.plan, profile, overlay_text))
@@ -168,6 +177,19 @@ def _workload(workload: Workload, profile: Profile, policy: Policy) -> Outcome:
             findings=(finding("self-check", str(error)),),
         )
         return Outcome(plan=failed)
+
+
+def _dropped(planned: Plan) -> Plan:
+    """``planned`` with the finding that its patched manifest leaves out what the API
+    server set (read from ``kubectl get`` output)."""
+    fields = planned.document.dropped
+    listed = ", ".join(fields[:-1]) + f" and {fields[-1]}" if len(fields) > 1 else fields[0]
+    message = (
+        f"read as the API server returned it (kubectl get): the patched "
+        f"{layout.workload_file(planned.kind)} leaves out {listed}, so that kubectl apply "
+        "of it does not conflict with the live object; every other line is kept as read"
+    )
+    return replace(planned, findings=(*planned.findings, finding("server-fields-removed", message)))
 
 
 def render(workload_plan: Plan, profile: Profile) -> Outcome:

@@ -28,7 +28,7 @@ from migrate.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, Outpu
 from migrate.model import FailOn
 from migrate.report.formats import Format
 from migrate.report.ignore import Rule
-from migrate.sources.interface import Problem
+from migrate.sources.interface import Note, Problem
 
 Say = Callable[[str], None]
 """Where a line for the person running the command goes (stderr)."""
@@ -67,6 +67,7 @@ class Produced:
     contexts: Sequence[str] | None = None  # a scan's context of each outcome
     scan: Sequence[Mapping[str, Any]] | None = None  # per context: what was read, faults
     problems: Sequence[Problem] = ()  # inputs that could not be read
+    notes: Sequence[Note] = ()  # inputs passed over on purpose, worth a line
 
 
 @contextlib.contextmanager
@@ -158,9 +159,12 @@ def deliver(
         contexts=produced.contexts,
         scan=produced.scan,
         input_errors=[problem.message for problem in produced.problems],
+        input_notes=[note.message for note in produced.notes],
     )
     for problem in produced.problems:
         say(f"error: {problem}")
+    for note in produced.notes:
+        say(f"note: {note}")
     # With --stdout the manifests own stdout: the report goes to stderr.
     _write_report(data, request, sys.stderr if stdout and not request.dry_run else sys.stdout)
     say(report.summary_line(data))

@@ -7,15 +7,21 @@ holds the planned overlay and renders the planned run.yaml through the target
 chart's layout, and says everything else the old one said. It also owns what
 the ``values`` command tells a person: the findings and a one-line summary
 (what was written, the chart defaults adopted, the findings at or above
-``--fail-on``). :func:`convert` is the step ``scan --helm-values`` reuses.
+``--fail-on``), or, for a Kubernetes manifest given as values, that it is
+one and ``migrate convert`` reads it. :func:`convert` is the step ``scan
+--helm-values`` reuses.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
+
+import yaml as pyyaml
 
 from migrate.chart import profile as chart_profile
 from migrate.chart.profile import Profile
@@ -206,8 +212,10 @@ def run(
     """
     chosen = chart_profile.load(template=template, target=target, chart=chart)
     name = "<stdin>" if old_values == manifests.STDIN else old_values
+    text = manifests.read(old_values)
+    refuse_manifest(text, name, old_values)
     result = convert(
-        manifests.read(old_values),
+        text,
         name,
         chosen,
         preserve_behavior=preserve_behavior,
@@ -226,6 +234,57 @@ def run(
         )
     )
     return Outcome(result.text, tuple(lines), found)
+
+
+# A Kubernetes object names its API group version and its kind; chart values do not
+# (a values key `kind:` may choose a workload kind, but not beside an API version).
+_API_VERSION = re.compile(r"^([a-z0-9.-]+/)?v[0-9]+((alpha|beta)[0-9]+)?$")
+_KIND = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+
+def refuse_manifest(text: str, name: str, argument: str) -> None:
+    """InputError when ``text`` is a Kubernetes manifest (a Deployment, a ``List``, any
+    object with ``apiVersion`` and ``kind``) rather than chart values: ``migrate convert``
+    reads those. Only the first document is looked at; text that is not YAML is left to
+    the values reader, which names its problem."""
+    for first_line, chunk in manifests.split(text):
+        try:
+            data = load.load_manifest(chunk)
+        except (pyyaml.YAMLError, RecursionError):
+            return
+        if not isinstance(data, Mapping):
+            return
+        api_version, kind = data.get("apiVersion"), data.get("kind")
+        if not (
+            isinstance(api_version, str)
+            and isinstance(kind, str)
+            and _API_VERSION.match(api_version)
+            and _KIND.match(kind)
+        ):
+            return
+        metadata = data.get("metadata")
+        metadata = metadata if isinstance(metadata, Mapping) else {}
+        named = "/".join(
+            str(part) for part in (metadata.get("namespace"), metadata.get("name")) if part
+        )
+        what = f"{kind} {named}" if named else kind
+        if isinstance(data.get("items"), list):
+            what += f" of {len(data['items'])} objects"
+        line = first_line + _content_line(chunk)
+        raise InputError(
+            f"{name}:{line}: a Kubernetes manifest ({what}), not chart values: convert it with "
+            f"`migrate convert -f {shlex.quote(argument)}`; `migrate values` reads a release's "
+            "values (`helm get values RELEASE -o yaml`)"
+        )
+
+
+def _content_line(chunk: str) -> int:
+    """How many lines of ``chunk`` come before its first line of content."""
+    for number, line in enumerate(chunk.splitlines()):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and stripped != "---":
+            return number
+    return 0
 
 
 def summary(

@@ -64,6 +64,7 @@ def build(
     contexts: Sequence[str] | None = None,
     scan: Sequence[Mapping[str, Any]] | None = None,
     input_errors: Sequence[str] = (),
+    input_notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The report as plain data (the shape of ``docs/report-schema.json``).
 
@@ -143,6 +144,7 @@ def build(
             "failed": failed(counts, options.fail_on),
         },
         "inputErrors": list(input_errors),
+        "inputNotes": list(input_notes),
         "scan": scanned if scan is not None else None,
         "workloads": workloads,
     }

@@ -27,6 +27,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from migrate.errors import EXIT_CLUSTER
+from migrate.sources import kubeconfig as kubeconfigs
 from migrate.sources.interface import SourceError
 
 PAGE_SIZE = 500
@@ -211,11 +212,11 @@ def contexts(kubeconfig: Path | None, wanted: list[str]) -> list[tuple[str, str]
         if wanted:
             raise SourceError("--context needs a kubeconfig; none was found (running in a pod)")
         return [("in-cluster", _pod_namespace())]
-    path = str(kubeconfig) if kubeconfig else None
+    files = kubeconfigs.find(kubeconfig)
     try:
-        available, current = config.list_kube_config_contexts(config_file=path)
+        available, current = config.list_kube_config_contexts(config_file=files.argument)
     except (ConfigException, OSError) as error:
-        raise SourceError(f"kubeconfig: {error}") from None
+        raise SourceError(f"kubeconfig {files.argument}: {_one_line(error)}") from None
     by_name = {c["name"]: (c.get("context") or {}).get("namespace") or "default" for c in available}
     if not wanted:
         if not current:
@@ -238,20 +239,23 @@ def connect(kubeconfig: Path | None, context: str, namespace: str, timeout: floa
             config.load_incluster_config(client_configuration=configuration)
         else:
             config.load_kube_config(
-                config_file=str(kubeconfig) if kubeconfig else None,
+                config_file=kubeconfigs.find(kubeconfig).argument,
                 context=context,
                 client_configuration=configuration,
                 persist_config=False,
             )
     except (ConfigException, OSError) as error:
-        raise SourceError(f"kubeconfig, context {context}: {error}") from None
+        raise SourceError(f"kubeconfig, context {context}: {_one_line(error)}") from None
     configuration.retries = 0
     return Connection(context, namespace, client.ApiClient(configuration), timeout)
 
 
 def _in_cluster() -> bool:
-    default = Path(os.environ.get("KUBECONFIG", "") or Path.home() / ".kube" / "config")
-    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not default.exists()
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not kubeconfigs.exists(None)
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _pod_namespace() -> str:

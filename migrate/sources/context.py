@@ -19,22 +19,9 @@ from migrate import fastpath
 from migrate.model import Document, Origin, Workload
 from migrate.sources import cluster, workloads
 from migrate.sources.interface import Problem, Source
+from migrate.sources.server_fields import clean
 from migrate.yaml import io as yamlio
 from migrate.yaml import load
-
-# Fields the API server sets; a manifest to apply has none of them.
-_SERVER_METADATA = (
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "managedFields",
-    "selfLink",
-)
-_SERVER_ANNOTATIONS = (
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-)
 
 
 @dataclass(frozen=True)
@@ -132,24 +119,3 @@ def to_document(item: Mapping[str, Any], context: str, *, as_text: bool = True) 
         return Document(text="", data=data, origin=origin)
     text = yamlio.dump(yamlio.to_commented(data))
     return Document(text=text, data=load.load_manifest(text), origin=origin)
-
-
-def clean(item: Mapping[str, Any]) -> dict[str, Any]:
-    """``item`` without status and server-set metadata, keys in their order."""
-    data = {key: value for key, value in item.items() if key != "status"}
-    metadata = dict(data.get("metadata") or {})
-    for key in _SERVER_METADATA:
-        metadata.pop(key, None)
-    annotations = {
-        k: v for k, v in (metadata.get("annotations") or {}).items() if k not in _SERVER_ANNOTATIONS
-    }
-    if annotations:
-        metadata["annotations"] = annotations
-    else:
-        metadata.pop("annotations", None)
-    data["metadata"] = metadata
-    ordered: dict[str, Any] = {
-        key: data[key] for key in ("apiVersion", "kind", "metadata") if key in data
-    }
-    ordered.update({key: value for key, value in data.items() if key not in ordered})
-    return ordered

@@ -14,14 +14,15 @@ from dataclasses import replace
 from migrate.errors import InputError
 from migrate.model import Document
 from migrate.sources import manifests
-from migrate.sources.interface import Problem, Source
+from migrate.sources.interface import Note, Problem, Source
 
 
-class Files(Source[Document]):
+class Files(Source[Document | Note]):
     """The documents of every file named by ``-f`` arguments (``-`` reads stdin).
 
     ``namespace`` is the namespace of documents that name none, as ``kubectl -n``
-    applies it.
+    applies it. A directory read without ``recursive`` whose subdirectories hold
+    manifest files gives a :class:`Note` saying so, after its own documents.
     """
 
     def __init__(
@@ -31,7 +32,7 @@ class Files(Source[Document]):
         self.recursive = recursive
         self.namespace = namespace
 
-    def read(self) -> Iterator[Document | Problem]:
+    def read(self) -> Iterator[Document | Problem | Note]:
         for argument in self.arguments:
             try:
                 paths = manifests.paths([argument], self.recursive)
@@ -45,6 +46,8 @@ class Files(Source[Document]):
                     yield Problem(str(error))
                     continue
                 yield from self._documents(path, text)
+            if not self.recursive:
+                yield from _skipped(argument)
 
     def _documents(self, path: str, text: str) -> Iterator[Document | Problem]:
         # The manifest reader records a document it cannot read and goes on with the next.
@@ -56,3 +59,17 @@ class Files(Source[Document]):
                 document = replace(document, namespace_default=self.namespace)
             yield document
         yield from (Problem(message) for message in unreadable)
+
+
+def _skipped(argument: str) -> Iterator[Note]:
+    """A note for the subdirectories of ``argument`` that hold manifests, read only with -R."""
+    directories, found = manifests.skipped(argument)
+    if found:
+        yield Note(
+            f"{argument}: skipped {plural(directories, 'subdirectory', 'subdirectories')} "
+            f"holding {plural(found, 'YAML file')}; -R descends into subdirectories"
+        )
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

@@ -3,8 +3,11 @@
 A source is read once and yields what it found as values: documents (manifest
 files and stdin), workloads (a cluster context), a release revision (a Helm
 release), and, in between, a :class:`Problem` for each part it could not
-read, so that the other parts still go on. Only a source that cannot be used
-at all raises a :class:`SourceError`, which ends the run.
+read, so that the other parts still go on. A source that passes over
+something on purpose the person running it should know of (files reads a
+directory without its subdirectories) yields a :class:`Note` among what it
+found. Only a source that cannot be used at all raises a
+:class:`SourceError`, which ends the run.
 """
 
 from __future__ import annotations
@@ -26,6 +29,16 @@ class SourceError(InputError):
 @dataclass(frozen=True)
 class Problem:
     """One part of a source that could not be read; the others go on."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a source passed over on purpose, worth a line; nothing went wrong."""
 
     message: str
 

@@ -4,7 +4,9 @@ This module owns turning paths (files, directories with or without
 recursion, ``-`` for stdin) into documents: multi-document YAML, ``kind:
 List`` (as ``kubectl get -o yaml`` prints it) and ``helm template`` output.
 Each document keeps its own text, so emitters can patch it line by line, and
-its origin, so every message can name the file and line.
+its origin, so every message can name the file and line. A workload that
+carries the fields the API server sets (``kubectl get`` output) is read
+without them (:mod:`migrate.sources.server_fields`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from yaml import YAMLError
 
 from migrate.errors import InputError
 from migrate.model import Document, Origin
+from migrate.sources import server_fields
 from migrate.yaml import io as yamlio
 from migrate.yaml import load, spans
 from migrate.yaml.lines import split_lines
@@ -49,6 +52,21 @@ def paths(arguments: Iterable[str], recursive: bool) -> list[str]:
     return found
 
 
+def skipped(argument: str) -> tuple[int, int]:
+    """For a directory read without recursion: how many of its subdirectories hold
+    manifest files (at any depth), and how many files those are."""
+    path = Path(argument)
+    if argument == STDIN or not path.is_dir():
+        return 0, 0
+    holding: set[str] = set()
+    files = 0
+    for found in path.glob("*/**/*"):
+        if found.suffix in _SUFFIXES and found.is_file():
+            holding.add(found.relative_to(path).parts[0])
+            files += 1
+    return len(holding), files
+
+
 def read(path: str) -> str:
     """The text of one input, decoded as UTF-8 (a BOM is dropped)."""
     try:
@@ -76,7 +94,8 @@ def documents(path: str, text: str, problems: list[str] | None = None) -> Iterat
     name = _name(path)
     for first_line, chunk in split(text):
         try:
-            yield from _chunk(name, first_line, chunk)
+            # A workload as `kubectl get -o yaml` prints it loses what the server set.
+            yield from map(server_fields.strip, _chunk(name, first_line, chunk))
         except InputError as error:
             if problems is None:
                 raise

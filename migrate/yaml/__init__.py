@@ -6,7 +6,8 @@
 - :mod:`~migrate.yaml.helm`: how Helm reads a values file (go-yaml v2, JSON);
   :mod:`~migrate.yaml.values_file`: such a file with the lines of its entries.
 - :mod:`~migrate.yaml.lines`, :mod:`~migrate.yaml.spans`: line arithmetic and
-  node extents; :mod:`~migrate.yaml.splice`: the one splice engine.
+  node extents; :mod:`~migrate.yaml.splice`: the one splice engine, and
+  :mod:`~migrate.yaml.entries`: mapping entries cut out of a text with it.
 - :mod:`~migrate.yaml.scalars`: when a string goes unquoted, quoting, floats;
   :mod:`~migrate.yaml.io`: the writers, and equality of loaded data.
 """

@@ -38,7 +38,7 @@ class Texts(Source[Document]):
 
 
 def documents(*texts: str) -> list[Document]:
-    found, problems = pipeline.read(Texts(*(("in.yaml", text) for text in texts)))
+    found, problems, _ = pipeline.read(Texts(*(("in.yaml", text) for text in texts)))
     assert problems == []
     return found
 
@@ -181,7 +181,7 @@ def test_files_give_every_readable_document_and_a_problem_for_the_rest(tmp_path:
     mixed = tmp_path / "mixed.yaml"
     mixed.write_text("kind: [unclosed\n---\n" + renamed(DEFAULTS, namespace="ai"))
     missing = tmp_path / "missing.yaml"
-    found, problems = pipeline.read(Files([str(missing), str(mixed), str(good)]))
+    found, problems, _ = pipeline.read(Files([str(missing), str(mixed), str(good)]))
     assert [(d.origin.file, d.origin.line, d.namespace) for d in found] == [
         (str(mixed), 3, "ai"),
         (str(good), 1, "default"),

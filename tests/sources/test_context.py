@@ -10,7 +10,8 @@ import pytest
 
 from migrate.model import CompleteConfigMaps, Document, Workload
 from migrate.sources import cluster
-from migrate.sources.context import ContextSource, ListFault, clean, to_document
+from migrate.sources.context import ContextSource, ListFault, to_document
+from migrate.sources.server_fields import clean
 from tests.support import cluster as emulated
 from tests.support.cluster import running
 

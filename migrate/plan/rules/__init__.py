@@ -40,6 +40,7 @@ from migrate.plan.rules import (
     own_config,
     secret_variable,
     self_check,
+    server_fields_removed,
     shared_node,
     silent_revert,
     target_cannot_carry,
@@ -75,6 +76,7 @@ RULES: tuple[ModuleType, ...] = (
     namespace_not_given,
     # After the migration.
     no_rollout_trigger,
+    server_fields_removed,
     # Reading a cluster (`migrate scan`).
     namespace_forbidden,
     api_unavailable,
