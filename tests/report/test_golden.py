@@ -66,5 +66,5 @@ def test_summary_line_goes_to_stderr_and_payload_to_stdout() -> None:
     assert run.stdout.startswith("{")
     assert run.stderr.splitlines() == [
         "4 Llama Stack workloads in 5 documents: 3 to migrate, 1 already migrated, 0 errors; "
-        "findings: 0 error, 6 warning, 3 info; dry run: nothing written"
+        "findings: 0 error, 7 warning, 3 info; dry run: nothing written"
     ]
