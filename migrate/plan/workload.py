@@ -32,7 +32,16 @@ from migrate.model import (
     Status,
     owner_release,
 )
-from migrate.plan import checks, classify, inputs, layout, resolution, runtime, variables
+from migrate.plan import (
+    checks,
+    classify,
+    env_from,
+    inputs,
+    layout,
+    resolution,
+    runtime,
+    variables,
+)
 from migrate.plan.findings import finding
 
 
@@ -122,6 +131,7 @@ def plan(
         return _error(document, namespace, "shared-node", layout.shared_message(what), name)
     staying = variables.staying(fates, environment, profile, helm_managed=helm_managed)
     findings += staying.findings
+    findings += env_from.kept_imports(container, name, environment, config_maps, fates)
 
     configmap = profile.configmap_for(document.name)
     drift = tuple(

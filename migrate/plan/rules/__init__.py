@@ -25,6 +25,7 @@ from migrate.plan.rules import (
     container_ambiguous,
     drift_conflict,
     embedding_provider_not_enabled,
+    env_from_kept,
     env_not_carried,
     env_not_in_overlay,
     env_problem,
@@ -72,6 +73,7 @@ RULES: tuple[ModuleType, ...] = (
     value_not_inlined,
     env_not_in_overlay,
     env_not_carried,
+    env_from_kept,
     env_problem,
     namespace_not_given,
     # After the migration.
