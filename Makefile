@@ -6,7 +6,7 @@ VENV ?= .venv
 CONFORMANCE_VENV ?= .venv-conformance
 BIN := $(VENV)/bin
 
-.PHONY: dev demo docs test lint typecheck unit conformance bench clean
+.PHONY: dev demo demo-record docs test lint typecheck unit conformance bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ demo: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[helm]'
 	$(BIN)/migrate convert -f fixtures/manifests/demo/seed-example.yaml --output-dir out/verified \
 		--chart fixtures/charts/llama-stack-modular --values fixtures/values/seed.yaml --verify
+
+# A recorded terminal session of the demo's commands and their output, as text
+# (docs/demo-session.txt); a test fails when it is not current.
+demo-record: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[helm]'
+	$(BIN)/python scripts/record-demo
 
 # Generated documentation; tests fail when it drifts from the code.
 docs: $(BIN)/.installed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -142,8 +143,12 @@ def test_seed_example_for_the_seed_chart_keeps_the_inference_providers(tmp_path:
     assert yaml.safe_load(text) == {
         "runConfig": {**SEED_RUN_YAML, "providers": {"inference": POD_INFERENCE}}
     }
-    assert "allowed_models:" not in body(text)
-    assert "    inference:  # kept as the pod ran it: " in text
+    assert not re.search(r"^ *allowed_models:", body(text), re.MULTILINE)  # no such key
+    assert (
+        "    inference:  # kept as the pod ran it, not the chart's default "
+        "providers.inference[0].config.allowed_models: [], which would break this pod "
+        "(chart-default-hazard); Helm replaces a list whole, so the whole list is written\n"
+    ) in text
     assert "chart-default drift, kept as the pod ran it" in run.stdout
     assert "chart-default drift, adopted" not in run.stdout
     hazards = [line for line in run.stdout.splitlines() if "[chart-default-hazard]" in line]
@@ -479,9 +484,13 @@ def test_preserve_behavior_pins_the_inference_providers_as_the_pod_ran_them(
         assert "error:" not in run.stdout
         text = (folder / "research/llama-stack/values-overlay.yaml").read_text()
         assert yaml.safe_load(text) == keeping, policy
-        assert "allowed_models:" not in body(text)
-        if not policy:  # kept against the hazard alone: the overlay says why
-            assert "inference:  # kept as the pod ran it: " in text
+        assert not re.search(r"^ *allowed_models:", body(text), re.MULTILINE)  # no such key
+        # The overlay says which default is kept out, and why.
+        cause = " (--preserve-behavior)" if policy else ", which would break this pod"
+        assert (
+            "inference:  # kept as the pod ran it, not the chart's default "
+            f"providers.inference[0].config.allowed_models: []{cause}"
+        ) in text
 
 
 def test_preserve_behavior_and_adopt_chart_defaults_exclude_each_other(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from migrate.app import convert as pipeline
 from migrate.app import values
 from migrate.chart import profile
 from migrate.emit.values import ENV_NOTE
+from migrate.emit.why import LIST_NOTE
 from migrate.engine import evaluate, kube_env
 from migrate.errors import InputError
 from migrate.model import Classification, Plan, Severity, Status
@@ -50,8 +51,9 @@ PROFILE = profile.load()  # the default target: the newest chart
 VARIABLES = [var for _, var in PROFILE.legacy_values]
 POLICIES = ("safe", "preserve", "adopt")  # the default, --preserve-behavior, --adopt-chart-defaults
 HAZARD_NOTE = (
-    "kept as the pod ran it: the chart's default allowed_models breaks this pod "
-    "(chart-default-hazard)"
+    "kept as the pod ran it, not the chart's default "
+    "providers.inference[0].config.allowed_models: [], which would break this pod "
+    "(chart-default-hazard); Helm replaces a list whole, so the whole list is written"
 )
 _URL = "http://vllm.ai.svc/v1"
 
@@ -562,9 +564,9 @@ resources:
     cpu: "2"
     memory: 4Gi
 """
-SEED_MODULAR = """\
+SEED_MODULAR = f"""\
 registeredResources:
-  models:
+  models:  # {LIST_NOTE}
     - model_id: intfloat/e5-mistral-7b-instruct  # vectorStore.embedding.model
       provider_id: vllm  # vectorStore.embedding.provider
       provider_model_id: intfloat/e5-mistral-7b-instruct  # vectorStore.embedding.model

@@ -59,7 +59,11 @@ def test_a_chart_with_the_hazard_keeps_the_vllm_provider_list_with_a_warning(
     inference = written["providers"]["inference"]
     assert inference[0]["provider_type"] == "remote::vllm"
     assert all("allowed_models" not in (p.get("config") or {}) for p in inference)
-    assert "inference:  # kept as the pod ran it: the chart's default allowed_models" in run.stdout
+    assert (
+        "inference:  # kept as the pod ran it, not the chart's default "
+        "providers.inference[0].config.allowed_models: [], which would break this pod "
+        "(chart-default-hazard); Helm replaces a list whole, so the whole list is written\n"
+    ) in run.stdout
     assert ("warning", "chart-default-hazard") in findings(run.stderr)
     summary = run.stderr.splitlines()[-1]
     # the kept list differs from the defaults by one key, the seed's own keys by seven

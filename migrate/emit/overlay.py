@@ -2,13 +2,14 @@
 
 This module owns rendering a plan's overlay in the target chart's values
 layout (the whole run.yaml under one key, or the chart's modular keys), with
-an end-of-line comment on every value saying why it is there: the env var it
-came from, or the pod's behaviour it keeps against a chart default.
+an end-of-line comment on every value, or on the list that holds it, saying
+why it is there: the env var it came from, the chart default it keeps out
+and why, or Helm's list rule (:mod:`migrate.emit.why`); the header says what
+the kinds of comment mean.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from migrate import __version__
 from migrate.chart.profile import Profile
+from migrate.emit import why
 from migrate.emit.interface import Emitter, Rendered
 from migrate.emit.layout import OVERLAY_FILE
 from migrate.errors import InternalError
@@ -40,8 +42,6 @@ def _text(plan: Plan, profile: Profile) -> str:
     header = [
         f"# Helm values overlay for {plan.label}, written by migrate {__version__}.",
         f"# Target chart: {target.name} ({target.description}).",
-        "# Pass it to `helm upgrade` with -f, after the release's own values; each value",
-        "# says why it is here: the env var it replaces, or the behaviour it keeps.",
     ]
     content: dict[str, Any] = layout.to_values(plan.overlay)
     env_key = target.env_values_key
@@ -50,36 +50,37 @@ def _text(plan: Plan, profile: Profile) -> str:
     if not content:
         header.append("# The pod ran the chart's defaults: there is nothing to override.")
         return "\n".join(header) + "\n{}\n"
-    body = yamlio.to_commented(content)
     sources: dict[Path, str] = {}
-    for path, why in plan.overlay_sources.items():
+    for path, reason in plan.overlay_sources.items():
         where = layout.values_path(path)
         if where is not None:
-            sources[where] = why
-    comments = _comment(body, (), sources)
+            sources[where] = reason
     if plan.env_values and env_key is not None:
-        note = "stays an env var: run.yaml still reads it"
-        for name in plan.env_values:
-            body[env_key].yaml_add_eol_comment(note, name)
-        comments.add(note)
-    text = yamlio.dump(body)
-    # ruamel puts one space before a comment when the value is long; two read better.
-    for comment in comments:
-        text = re.sub(rf"(?m)(\S) +(# {re.escape(comment)})$", r"\1  \2", text)
+        sources.update({(env_key, name): why.ENV_NOTE for name in plan.env_values})
+    body = yamlio.to_commented(content)
+    comments = _comment(body, (), why.complete(content, sources))
+    header += [
+        "# Pass it to `helm upgrade` with -f, after the release's own values. Each value says",
+        "# why it is here, in a comment on its line or on the list that holds it:",
+        *why.legend(comments),
+    ]
+    text = yamlio.spaced_comments(yamlio.dump(body), comments)
     rendered = "\n".join(header) + "\n" + text
     if not yamlio.same(load.load_run_yaml(rendered, "values-overlay.yaml"), content):
         raise InternalError(f"the values overlay for {plan.label} does not load back unchanged")
     return rendered
 
 
-def _comment(node: Any, path: Path, sources: Mapping[Path, str]) -> set[str]:
-    used: set[str] = set()
+def _comment(node: Any, path: Path, sources: Mapping[Path, str]) -> list[str]:
+    """Put the comment of ``sources`` on each value (or list) at a path it names; the
+    comments used, in order."""
+    used: list[str] = []
     items = node.items() if isinstance(node, CommentedMap) else enumerate(node)
     for key, value in items:
         here = (*path, key)
-        if isinstance(value, CommentedMap | CommentedSeq) and value and here not in sources:
-            used |= _comment(value, here, sources)
-        elif here in sources:
+        if here in sources:
             node.yaml_add_eol_comment(sources[here], key)
-            used.add(sources[here])
-    return used
+            used.append(sources[here])
+        if isinstance(value, CommentedMap | CommentedSeq) and value:
+            used += _comment(value, here, sources)
+    return list(dict.fromkeys(used))

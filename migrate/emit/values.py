@@ -1,9 +1,11 @@
 """The new values file: the old text with the legacy section replaced by the planned overlay.
 
 This module owns writing ``migrate values``'s output. The overlay, in the
-target chart's layout, is written with an end-of-line comment on each value
-saying why it is there; it takes the place of the legacy section (its key, its
-value and its own comment lines) or, without one, goes after the last entry.
+target chart's layout, is written with an end-of-line comment on each value,
+or on the list that holds it, saying why it is there (the old values key it
+came from, the chart default it keeps out and why, Helm's list rule); it
+takes the place of the legacy section (its key, its value and its own
+comment lines) or, without one, goes after the last entry.
 For a target chart that passes extra env vars, variables that must stay env
 vars are added to that chart's env map. Every other line stays byte for byte
 (:mod:`migrate.yaml.splice`); only a values file written as one flow mapping
@@ -19,6 +21,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from migrate.chart.profile import Profile
+from migrate.emit import why
 from migrate.errors import InputError
 from migrate.model import Path
 from migrate.yaml import io as yamlio
@@ -26,14 +29,16 @@ from migrate.yaml import splice
 from migrate.yaml.lines import YAML_BREAK
 from migrate.yaml.values_file import ValuesFile
 
-ENV_NOTE = "stays an env var: run.yaml still reads it"
+ENV_NOTE = why.ENV_NOTE
 _KEY_COMMENT = re.compile(r"\A([^\n#]*:) +#")  # the first line's comment, after its key
 
 
 def overlay_text(data: Mapping[Any, Any], notes: Mapping[Path, str]) -> str:
-    """``data`` as block YAML, each value at a path of ``notes`` with that comment."""
+    """``data`` as block YAML, each value at a path of ``notes`` with that comment, and each
+    list that Helm's list rule explains with it (:func:`migrate.emit.why.complete`)."""
     used: set[str] = set()
-    return yamlio.spaced_comments(yamlio.dump(_commented(data, (), notes, used)), used)
+    commented = _commented(data, (), why.complete(data, notes), used)
+    return yamlio.spaced_comments(yamlio.dump(commented), used)
 
 
 def write(old: ValuesFile, profile: Profile, config: str, additions: Mapping[str, str]) -> str:

@@ -11,7 +11,8 @@ the result. ``migrate convert`` and ``migrate values`` both plan through it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,14 +35,29 @@ class Resolution:
     refused: dict[str, str]  # variable → why it stays an env var
     # chart-default changes not adopted: (path, what the pod ran, the chart's default)
     kept_drift: tuple[tuple[Path, Any, Any], ...] = ()
-    # the keys kept as the pod ran them against a chart default, with the reason an
-    # overlay comment gives
+    # the keys kept as the pod ran them against a chart default, with what keeps them
+    # (PRESERVE or HAZARD)
     pinned: tuple[tuple[Path, str], ...] = ()
 
     def notes(self) -> dict[Path, str]:
-        """The overlay's comment for each kept key, on the list that carries it (Helm
-        replaces lists whole)."""
-        return {_list_owner(path): why for path, why in self.pinned}
+        """The overlay's comment for each kept key: which chart default it keeps out and
+        why. A key inside a list has it on the outermost list that holds it, which the
+        overlay carries whole (Helm replaces lists whole)."""
+        defaults = {path: after for path, _, after in self.kept_drift}
+        grouped: dict[Path, list[tuple[Path, str]]] = {}
+        for path, why in self.pinned:
+            grouped.setdefault(_list_owner(path), []).append((path, why))
+        return {owner: _kept_note(entries, defaults) for owner, entries in grouped.items()}
+
+
+# What keeps a key as the pod ran it, and how an overlay comment says so.
+PRESERVE = "--preserve-behavior"
+HAZARD = "chart-default-hazard"
+_WHY = {
+    PRESERVE: " (--preserve-behavior)",
+    HAZARD: ", which would break this pod (chart-default-hazard)",
+}
+KEPT = "kept as the pod ran it"  # how every such comment begins
 
 
 def resolve(
@@ -75,7 +91,7 @@ def resolve(
         if preserve_behavior:
             desired = evaluation.tree
             kept = overlay.differences(evaluation.tree, adopting)
-            pinned = [(path, "kept as the pod ran it (--preserve-behavior)") for path, _, _ in kept]
+            pinned = [(path, PRESERVE) for path, _, _ in kept]
             conflicts = []
         else:
             desired = adopting
@@ -84,13 +100,7 @@ def resolve(
                     if hazard.key in path:
                         desired = overlay.set_exact(desired, path, before)
                         kept.append((path, before, after))
-                        pinned.append(
-                            (
-                                path,
-                                f"kept as the pod ran it: the chart's default {hazard.key} "
-                                "breaks this pod (chart-default-hazard)",
-                            )
-                        )
+                        pinned.append((path, HAZARD))
         values = overlay.helm_diff(defaults, desired)
         unfit = _unfit_for_helm(values, desired, evaluation.provenance)
         if not unfit:
@@ -156,6 +166,24 @@ def _unfit_for_helm(
             for name in names:
                 unfit.setdefault(name, f"at {format_path(path)}: {reason}")
     return unfit
+
+
+def _kept_note(entries: Sequence[tuple[Path, str]], defaults: Mapping[Path, Any]) -> str:
+    """``kept as the pod ran it, not the chart's default PATH: VALUE`` and why."""
+    shown = ", ".join(
+        f"{format_path(path)}: {_shown(defaults.get(path, overlay.MISSING))}" for path, _ in entries
+    )
+    why = "".join(_WHY[cause] for cause in dict.fromkeys(cause for _, cause in entries))
+    plural = "s" if len(entries) > 1 else ""
+    return f"{KEPT}, not the chart's default{plural} {shown}{why}"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A chart default as a comment shows it: flow style, cut short when long."""
+    if value is overlay.MISSING:
+        return "(absent)"  # as the report shows it
+    text = value if isinstance(value, str) and value else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _list_owner(path: Path) -> Path:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from migrate.chart import profile
-from migrate.engine import kube_env
+from migrate.engine import kube_env, overlay
 from migrate.model import Severity
 from migrate.plan import resolution
 
@@ -67,8 +68,9 @@ def test_a_hazard_keeps_what_the_pod_ran_and_says_why_on_the_whole_list() -> Non
     resolved = resolution.resolve(RUNCONFIG, {}, HOME, keep=keep)
     assert [(path, after) for path, _, after in resolved.kept_drift] == [(ALLOWED, [])]
     assert resolved.notes() == {
-        ("providers", "inference"): "kept as the pod ran it: the chart's default allowed_models "
-        "breaks this pod (chart-default-hazard)"
+        ("providers", "inference"): "kept as the pod ran it, not the chart's default "
+        "providers.inference[0].config.allowed_models: [], which would break this pod "
+        "(chart-default-hazard)"
     }
     adopted = resolution.resolve(RUNCONFIG, {}, HOME)
     assert at(adopted.desired, ALLOWED) == [] and adopted.kept_drift == ()
@@ -79,7 +81,33 @@ def test_preserve_behavior_keeps_every_chart_default_change() -> None:
     assert resolved.desired == resolved.evaluation.tree
     assert [path for path, _, _ in resolved.kept_drift] == [ALLOWED]
     assert resolved.notes() == {
-        ("providers", "inference"): "kept as the pod ran it (--preserve-behavior)"
+        ("providers", "inference"): "kept as the pod ran it, not the chart's default "
+        "providers.inference[0].config.allowed_models: [] (--preserve-behavior)"
+    }
+
+
+def test_keys_kept_in_one_list_share_its_comment_and_each_default_is_shown() -> None:
+    resolved = resolution.resolve(RUNCONFIG, {}, HOME, preserve_behavior=True)
+    second = ("providers", "inference", 1, "config", "base_url")
+    dropped = ("server", "port")
+    many = replace(
+        resolved,
+        kept_drift=(
+            (ALLOWED, None, []),
+            (second, None, "https://" + "x" * 80),
+            (dropped, 8321, overlay.MISSING),
+        ),
+        pinned=((ALLOWED, resolution.PRESERVE), (second, resolution.PRESERVE), (dropped, "x")),
+    )
+    with pytest.raises(KeyError):
+        many.notes()  # an unknown cause is a bug, not a comment
+    many = replace(many, pinned=(*many.pinned[:2], (dropped, resolution.HAZARD)))
+    assert many.notes() == {
+        ("providers", "inference"): "kept as the pod ran it, not the chart's defaults "
+        "providers.inference[0].config.allowed_models: [], providers.inference[1].config."
+        "base_url: https://" + "x" * 51 + "… (--preserve-behavior)",
+        dropped: "kept as the pod ran it, not the chart's default server.port: (absent), which "
+        "would break this pod (chart-default-hazard)",
     }
 
 
