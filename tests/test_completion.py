@@ -13,6 +13,12 @@ import pytest
 from tests.support.cli import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
+# A line only that shell's script holds.
+SHELL_MARKS = {
+    "bash": "complete -o default -F",
+    "zsh": "#compdef migrate",
+    "fish": "complete --command migrate",
+}
 
 
 def complete(*words: str) -> list[str]:
@@ -37,10 +43,17 @@ def test_help_offers_install_and_show_completion() -> None:
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_the_completion_script_is_the_migrate_commands(shell: str) -> None:
     # Shown through `python -m migrate`, it still completes the `migrate` command.
-    run = migrate("--show-completion", shell)
+    # Without detection typer takes the shell as the option's value, so the
+    # script does not depend on the shell that runs the tests (CI runs `sh`).
+    run = migrate(
+        "--show-completion",
+        shell,
+        extra_env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
+    )
     assert run.returncode == 0, run.stderr
     assert "_MIGRATE_COMPLETE" in run.stdout
     assert "python" not in run.stdout.lower()
+    assert SHELL_MARKS[shell] in run.stdout
 
 
 def test_commands_options_and_values_complete() -> None:
