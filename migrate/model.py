@@ -214,6 +214,9 @@ class Plan:
     recognised: str | None = None
     # the Llama Stack container's env as the kubelet would give it (not in reports)
     environment: Any = field(default=None, compare=False, repr=False)
+    # the revision of the workload's Helm release that was deployed when it was read
+    # (from a cluster or an exported history): what `helm rollback` returns to
+    release_revision: int | None = None
 
     @property
     def kind(self) -> str:
