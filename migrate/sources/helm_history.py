@@ -180,9 +180,11 @@ def _history(
             revision, notes = _revision(obj, release, namespace)
         except ReleaseError as error:
             problems.append(f"{where}: {error}")
-            if labelled is not None:
-                versions.add(labelled)
-                unreadable.add(labelled)
+            # The version Helm would take: the record's when it decodes, else the label's.
+            version = error.version if isinstance(error, _Disagreement) else labelled
+            if version is not None:
+                versions.add(version)
+                unreadable.add(version)
             continue
         problems.extend(f"{where}: {note}" for note in notes)
         versions.add(revision.version)
@@ -209,6 +211,14 @@ def _history(
     )
 
 
+class _Disagreement(ReleaseError):
+    """A record that decodes but does not belong where its labels put it."""
+
+    def __init__(self, message: str, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
 def _record(obj: Mapping[str, Any]) -> dict[str, Any]:
     """The release record in a Secret (two layers of base64) or a ConfigMap (one)."""
     if obj.get("kind") == "Secret":
@@ -229,12 +239,14 @@ def _revision(
         raise ReleaseError("the record has no revision number")
     labelled = _labels(obj).get("version")
     if labelled is not None and _label_version(obj) != version:
-        raise ReleaseError(f"its version label says {labelled!s:.20}, the record {version}")
+        raise _Disagreement(
+            f"its version label says {labelled!s:.20}, the record {version}", version
+        )
     if record.get("name") != release:
-        raise ReleaseError("its name label and the release the record names disagree")
+        raise _Disagreement("its name label and the release the record names disagree", version)
     stored_namespace = record.get("namespace")
     if stored_namespace not in (None, "", namespace):
-        raise ReleaseError(f"the record is of another namespace than {namespace}")
+        raise _Disagreement(f"the record is of another namespace than {namespace}", version)
     config = record.get("config")
     if config is not None and not isinstance(config, Mapping):
         raise ReleaseError("the record's values (config) are not a mapping")
