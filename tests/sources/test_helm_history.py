@@ -446,3 +446,24 @@ def test_the_live_objects_are_the_last_deployed_manifest_as_helm_applied_it() ->
     env = {e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "VECTOR_STORE_EMBEDDING_DIMENSION" in env  # revision 2's chart, not the failed 3's
     assert built.upgrades("rag", "ai", [Step(helm.LEGACY, fails=True)]).live() == []
+
+
+@pytest.mark.parametrize("stored", [None, 42, ["a"], {"a": "b"}])
+def test_release_data_that_is_not_text_is_a_problem(stored: Any) -> None:
+    for obj in (secret_with(""), built.as_config_map(secret_with(""))):
+        obj["data"]["release"] = stored
+        assert read_one(obj).problems == (
+            f"{obj['kind']} sh.helm.release.v1.rag.v1 in ai: no release data",
+        )
+
+
+def test_pending_and_failed_revisions_are_read_with_their_status() -> None:
+    statuses = ["superseded", "deployed", "failed", "pending-upgrade"]
+    secrets = [
+        emulated.helm_release_secret("rag", "ai", version, status, {"v": version})
+        for version, status in enumerate(statuses, start=1)
+    ]
+    found = helm_history.history(reversed(secrets), "rag", "ai")
+    assert [(r.version, r.status, r.values) for r in found.revisions] == [
+        (v, s, {"v": v}) for v, s in enumerate(statuses, start=1)
+    ]

@@ -113,7 +113,7 @@ class StoredHistory:
         records = []
         for revision in self.revisions:
             secret = self._secret(revision)
-            record = secret if self.driver == "secret" else _config_map(secret)
+            record = secret if self.driver == "secret" else as_config_map(secret)
             if revision.version in self.broken:
                 record = corrupt(record, self.broken[revision.version])
             records.append(record)
@@ -238,7 +238,7 @@ def kubectl_list(objects: Iterable[Mapping[str, Any]]) -> str:
     return yaml.safe_dump(listing, sort_keys=True, width=1 << 30)
 
 
-def _config_map(secret: Mapping[str, Any]) -> dict[str, Any]:
+def as_config_map(secret: Mapping[str, Any]) -> dict[str, Any]:
     """The ConfigMap Helm's ConfigMap driver writes for the record in ``secret``: the same
     name and labels, ``data.release`` Helm's own string (no second base64)."""
     helm_string = base64.b64decode(secret["data"]["release"]).decode("ascii")
@@ -286,6 +286,7 @@ __all__ = [
     "Step",
     "StoredHistory",
     "StoredRevision",
+    "as_config_map",
     "corrupt",
     "kubectl_list",
     "live_objects",
