@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from migrate.sources.interface import Problem, Source
 SECRET = "secret"
 CONFIG_MAP = "configmap"
 _DRIVERS = {"Secret": SECRET, "ConfigMap": CONFIG_MAP}
+_LISTED_GAP = 1000  # a longer run of missing versions is a line, not each of its numbers
 MISSING = "deleted, or never stored — Helm cannot store a release over 1 MiB in a Secret"
 
 
@@ -61,6 +63,7 @@ class History:
     problems: tuple[str, ...]  # one line per revision or object not read, naming it and why
     driver: str  # "secret" or "configmap": where the records were found; "" when none were
     missing: tuple[int, ...] = ()  # versions absent between the lowest and highest found
+    # (a run of more than 1,000 is in problems only: a label can say any number)
     unreadable: tuple[int, ...] = ()  # versions found (by label) whose record was not read
 
     def revision(self, version: int) -> StoredRevision | None:
@@ -188,18 +191,18 @@ def _history(
             continue
         problems.extend(f"{where}: {note}" for note in notes)
         versions.add(revision.version)
-        first = read.get(revision.version)
-        if first is None:
+        earlier = read.get(revision.version)
+        if earlier is None:
             read[revision.version] = (revision, obj)
-        elif first[1].get("data") != obj.get("data"):
+        elif earlier[1].get("data") != obj.get("data"):
             problems.append(f"{where}: revision {revision.version} is stored twice; not read")
     unreadable -= set(read)
-    missing = (
-        [v for v in range(min(versions), max(versions)) if v not in versions] if versions else []
-    )
-    problems.extend(
-        f"release {release} in {namespace}: revision {v} is missing: {MISSING}" for v in missing
-    )
+    missing: list[int] = []
+    for first, last in _gaps(versions):
+        what = f"revision {first} is" if first == last else f"revisions {first} to {last} are"
+        problems.append(f"release {release} in {namespace}: {what} missing: {MISSING}")
+        if last - first < _LISTED_GAP:
+            missing.extend(range(first, last + 1))
     return History(
         release=release,
         namespace=namespace,
@@ -209,6 +212,14 @@ def _history(
         missing=tuple(missing),
         unreadable=tuple(sorted(unreadable)),
     )
+
+
+def _gaps(versions: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """(first, last) of each run of versions absent between the lowest and highest."""
+    ordered = sorted(versions)
+    for lower, upper in itertools.pairwise(ordered):
+        if upper > lower + 1:
+            yield lower + 1, upper - 1
 
 
 class _Disagreement(ReleaseError):

@@ -163,6 +163,19 @@ def relabelled(secret: dict[str, Any], **labels: str) -> dict[str, Any]:
     return secret
 
 
+def test_runs_of_missing_revisions_are_one_line_each_and_a_huge_one_is_not_listed() -> None:
+    stored = upgraded()
+    records = [*stored.without(2).records(), relabelled(secret_with("%%"), version="1000000")]
+    found = helm_history.history(records, "rag", "ai")
+    assert found.missing == (2,) and found.unreadable == (1000000,)
+    assert found.problems[1:] == (
+        f"release rag in ai: revision 2 is missing: {MISSING}",
+        f"release rag in ai: revisions 4 to 999999 are missing: {MISSING}",
+    )
+    found = helm_history.history(stored.pruned(2).records() + stored.records()[:1], "rag", "ai")
+    assert found.missing == (2,)
+
+
 def test_labels_that_disagree_with_the_record_are_a_problem_and_not_read() -> None:
     records = upgraded().records()
     relabelled(records[1], version="7")
@@ -471,3 +484,17 @@ def test_pending_and_failed_revisions_are_read_with_their_status() -> None:
     assert [(r.version, r.status, r.values) for r in found.revisions] == [
         (v, s, {"v": v}) for v, s in enumerate(statuses, start=1)
     ]
+
+
+def test_a_revision_stored_twice_reads_the_first_and_says_so_unless_they_are_the_same() -> None:
+    first, *_ = records = upgraded().records()
+    assert helm_history.history([*records, first], "rag", "ai").problems == ()
+    other = copy.deepcopy(upgraded().corrupted(1, "not-an-object").records()[0])
+    other["data"]["release"] = secret_with(helm_string(b'{"name": "rag", "version": 1}'))["data"][
+        "release"
+    ]
+    found = helm_history.history([*records, other], "rag", "ai")
+    assert found.revisions[0].values == OLD
+    assert found.problems == (
+        "Secret sh.helm.release.v1.rag.v1 in ai: revision 1 is stored twice; not read",
+    )
