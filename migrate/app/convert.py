@@ -10,18 +10,18 @@ fails stops one workload, never the run. Everything stays in memory;
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from migrate.app import run
+from migrate.app import history, run
 from migrate.app.result import Outcome, Policy, Result
 from migrate.chart.profile import Profile
 from migrate.emit import configmap, layout, manifest, overlay, textpatch
 from migrate.emit.files import Artifact
 from migrate.emit.interface import Emitter, Rendered
 from migrate.errors import InputError, InternalError
-from migrate.model import Document, Plan, Status, Workload
+from migrate.model import ConfigMaps, Document, Plan, Status, Workload
 from migrate.plan import verify as verifier
 from migrate.plan.classify import not_converted
 from migrate.plan.findings import finding
@@ -59,13 +59,20 @@ EMITTERS: tuple[Emitter, ...] = (_OVERLAY, _CONFIGMAP, _MANIFEST)
 
 
 def main(
-    request: run.Request, source: Source[Document | Note], say: run.Say, *, stdout: bool = False
+    request: run.Request,
+    source: Source[Document | Note],
+    say: run.Say,
+    *,
+    stdout: bool = False,
+    helm_history: Path | None = None,
 ) -> int:
     """``migrate convert``: the documents of ``source`` planned, delivered as ``request``
     asks (with ``stdout``, the manifests printed instead of files written); the exit code.
 
     A document that cannot be read is an error of its own (exit code 2 at the
     end); the others are still converted. The source's notes are said and reported.
+    With ``helm_history`` (a directory of exported release Secrets), Helm-managed
+    workloads are checked against their release's history (:mod:`migrate.app.history`).
     """
     with run.collect_less():
         rules, chosen = run.start(request)
@@ -73,6 +80,10 @@ def main(
         result = plan_all(
             workloads.gather(documents), chosen, request.policy, documents=len(documents)
         )
+        if helm_history is not None:
+            result = history.apply(
+                result, history.exported(helm_history), chosen, _config_maps(documents)
+            )
         produced = run.Produced(
             "convert",
             result.outcomes,
@@ -82,6 +93,17 @@ def main(
             notes=notes,
         )
         return run.deliver(request, chosen, rules, produced, say, stdout=stdout)
+
+
+def _config_maps(documents: Sequence[Document]) -> Callable[[str], ConfigMaps]:
+    """The ConfigMaps of the input by namespace, as the workloads were planned with them."""
+    return history.namespaces(
+        {
+            item.namespace: item.config_maps
+            for item in workloads.gather(documents)
+            if isinstance(item, Workload)
+        }
+    )
 
 
 def read(

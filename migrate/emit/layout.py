@@ -2,8 +2,8 @@
 
 This module owns the layout users find on disk and in the commands a report
 hands out: ``[<context>/]<namespace>/<name>/<file>``, with the file names of
-the overlay, the ConfigMap, the patched workload and the converted release
-values. The context folder exists only for a cluster scan.
+the overlay, the ConfigMap, the patched workload, the converted release
+values and the restore overlay. The context folder exists only for a cluster scan.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from migrate.model import Plan
 OVERLAY_FILE = "values-overlay.yaml"
 CONFIGMAP_FILE = "configmap.yaml"
 HELM_VALUES_FILE = "helm-values.yaml"
+RESTORE_FILE = "restore-overlay.yaml"
 
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -1,0 +1,109 @@
+"""Helm release histories applied to a run's outcomes: ``scan`` and ``convert --helm-history``.
+
+This module owns which workloads a history is read for (those a Helm release
+manages, each release once), what each gets from it — the revision deployed
+now, which ``rollback/`` names; for a workload already on the new layout, the
+comparison with the last revision on the env-var layout and, where the
+upgrade changed its vector-store settings, ``restore-overlay.yaml`` — and
+that a history which cannot be read is a finding only where it decides
+something (a migrated workload), never for a workload still to migrate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from migrate.app.result import Outcome, Result
+from migrate.chart.profile import Profile
+from migrate.emit import layout, restore
+from migrate.emit.files import Artifact
+from migrate.emit.interface import EmitError
+from migrate.engine import kube_env
+from migrate.errors import InternalError
+from migrate.model import Status, owner_release
+from migrate.plan import history as compare
+from migrate.plan.findings import finding
+from migrate.sources import helm_history
+from migrate.sources.interface import Problem
+
+# (release, namespace) → its history, or why it could not be read.
+Reader = Callable[[str, str], helm_history.History | Problem]
+
+_RESTORE = restore.RestoreOverlay()
+
+
+def apply(
+    result: Result,
+    read: Reader,
+    profile: Profile,
+    config_maps: Callable[[str], kube_env.ConfigMaps],
+) -> Result:
+    """``result`` with each Helm-managed workload's history applied; ``config_maps(ns)``
+    gives the ConfigMaps of a namespace as the run read them."""
+    histories: dict[tuple[str, str], helm_history.History | Problem] = {}
+    outcomes: list[Outcome] = []
+    for outcome in result.outcomes:
+        plan = outcome.plan
+        owner = owner_release(plan.document.data.get("metadata") or {})
+        if owner is None or plan.status not in (Status.NEEDS_MIGRATION, Status.ALREADY_MIGRATED):
+            outcomes.append(outcome)
+            continue
+        if owner not in histories:
+            histories[owner] = read(*owner)
+        found = histories[owner]
+        if plan.status is Status.NEEDS_MIGRATION:
+            # Only the revision to roll back to: a history that cannot be read says nothing.
+            now = compare.deployed(found) if isinstance(found, helm_history.History) else None
+            if now is not None:
+                outcome = replace(outcome, plan=replace(plan, release_revision=now.version))
+            outcomes.append(outcome)
+            continue
+        if isinstance(found, Problem):
+            failed = finding("release-history-incomplete", found.message)
+            outcomes.append(replace(outcome, plan=replace(plan, findings=(*plan.findings, failed))))
+            continue
+        if not plan.run_config:
+            outcomes.append(outcome)  # its run.yaml was not read: nothing to compare with
+            continue
+        checked = compare.compare(plan, found, profile, config_maps(plan.namespace))
+        artifacts = outcome.artifacts
+        if checked.restore is not None:
+            try:
+                text = _RESTORE.render(checked, profile).text
+            except EmitError as error:
+                raise InternalError(str(error)) from None
+            artifacts = (*artifacts, Artifact(layout.folder(checked) / layout.RESTORE_FILE, text))
+        outcomes.append(replace(outcome, plan=checked, artifacts=artifacts))
+    return replace(result, outcomes=tuple(outcomes))
+
+
+def exported(directory: Path) -> Reader:
+    """The histories of the release Secrets exported under ``directory`` (``convert
+    --helm-history``), read once; a release not among them is a problem."""
+    found: dict[tuple[str, str], helm_history.History] = {}
+    problems: list[str] = []
+    for item in helm_history.exported([directory]):
+        if isinstance(item, Problem):
+            problems.append(item.message)
+        else:
+            found[(item.release, item.namespace)] = item
+
+    def read(release: str, namespace: str) -> helm_history.History | Problem:
+        history = found.get((release, namespace))
+        if history is not None:
+            return history
+        why = f"release {release} in {namespace}: no record of it under {directory}"
+        if problems:
+            why += f" ({len(problems)} objects there could not be read: {problems[0]})"
+        return Problem(why)
+
+    return read
+
+
+def namespaces(
+    by_namespace: Mapping[str, kube_env.ConfigMaps],
+) -> Callable[[str], kube_env.ConfigMaps]:
+    """A ConfigMaps lookup by namespace, empty for a namespace the run did not read."""
+    return lambda namespace: by_namespace.get(namespace, {})
