@@ -81,9 +81,9 @@ def main(
             workloads.gather(documents), chosen, request.policy, documents=len(documents)
         )
         if helm_history is not None:
-            result = history.apply(
-                result, history.exported(helm_history), chosen, _config_maps(documents)
-            )
+            reader, unread = history.exported(helm_history)
+            problems += unread
+            result = history.apply(result, reader, chosen, _config_maps(documents))
         produced = run.Produced(
             "convert",
             result.outcomes,

@@ -21,7 +21,7 @@ from migrate.emit import layout, restore
 from migrate.emit.files import Artifact
 from migrate.emit.interface import EmitError
 from migrate.engine import kube_env
-from migrate.errors import InternalError
+from migrate.errors import InputError, InternalError
 from migrate.model import Status, owner_release
 from migrate.plan import history as compare
 from migrate.plan.findings import finding
@@ -79,14 +79,17 @@ def apply(
     return replace(result, outcomes=tuple(outcomes))
 
 
-def exported(directory: Path) -> Reader:
+def exported(directory: Path) -> tuple[Reader, list[Problem]]:
     """The histories of the release Secrets exported under ``directory`` (``convert
-    --helm-history``), read once; a release not among them is a problem."""
+    --helm-history``), read once, and the files or objects there that could not be read
+    (input errors, exit code 2). A directory that does not exist is an InputError."""
+    if not directory.exists():
+        raise InputError(f"--helm-history {directory}: no such file or directory")
     found: dict[tuple[str, str], helm_history.History] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for item in helm_history.exported([directory]):
         if isinstance(item, Problem):
-            problems.append(item.message)
+            problems.append(item)
         else:
             found[(item.release, item.namespace)] = item
 
@@ -94,12 +97,9 @@ def exported(directory: Path) -> Reader:
         history = found.get((release, namespace))
         if history is not None:
             return history
-        why = f"release {release} in {namespace}: no record of it under {directory}"
-        if problems:
-            why += f" ({len(problems)} objects there could not be read: {problems[0]})"
-        return Problem(why)
+        return Problem(f"release {release} in {namespace}: no record of it under {directory}")
 
-    return read
+    return read, problems
 
 
 def namespaces(

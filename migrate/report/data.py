@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrate import __version__
-from migrate.chart.profile import Profile
+from migrate.chart.profile import Profile, looks_like_credential
 from migrate.emit import layout
 from migrate.engine import overlay
 from migrate.engine.evaluate import format_path
-from migrate.model import FailOn, Finding, Plan, Severity, Status, owner_release
+from migrate.model import FailOn, Finding, Path, Plan, Severity, Status, owner_release
 from migrate.plan.findings import at_least
 from migrate.report import diff
 from migrate.report.ignore import Rule
@@ -234,7 +234,11 @@ def _workload(
             "file": layout.RESTORE_FILE,
         }
         record["differences"] = [
-            {"path": c.dotted, "change": c.change, **_sides("old", c.old, "new", c.new, c.change)}
+            {
+                "path": c.dotted,
+                "change": c.change,
+                **_sides("old", _hidden(c.path, c.old), "new", _hidden(c.path, c.new), c.change),
+            }
             for c in diff.changes(plan.restore.before, plan.run_config)
         ]
         # The restore is the answer to upgrade-reverted; any other error stops it.
@@ -254,6 +258,27 @@ def _sides(
     if change != "removed" and new is not overlay.MISSING:
         sides[new_key] = plain(new)
     return sides
+
+
+# What a report shows for a value at a credential-like key of a live ConfigMap.
+HIDDEN = "(a value, not shown)"
+
+
+def _hidden(path: Path, value: Any) -> Any:
+    """``value``, unless it sits under a key whose name looks like a credential and is not a
+    placeholder alone: the run.yaml of a live ConfigMap may carry a release's secrets."""
+    if isinstance(value, Mapping):
+        return {k: _hidden((*path, k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hidden((*path, i), v) for i, v in enumerate(value)]
+    keys = [p for p in path if isinstance(p, str)]
+    if not any(looks_like_credential(k) for k in keys):
+        return value
+    if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+        return value
+    if value is overlay.MISSING or value is None or value == "":
+        return value
+    return HIDDEN
 
 
 def plain(value: Any) -> Any:
