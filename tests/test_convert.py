@@ -271,14 +271,8 @@ def test_converting_converted_output_changes_nothing(tmp_path: Path) -> None:
     )
     before = files(first)
     second = tmp_path / "second"
-    # The files that migrate, not rollback/ (the workloads as they were before).
-    migrated = [
-        arg
-        for path in sorted(first.rglob("*.yaml"))
-        if path.parent.name != "rollback"
-        for arg in ("-f", str(path))
-    ]
-    run = migrate("convert", "--fail-on", "none", *migrated, "-d", str(second))
+    # The whole tree: rollback/ keeps the workloads as they were under a name -R skips.
+    run = migrate("convert", "--fail-on", "none", "-R", "-f", str(first), "-d", str(second))
     assert run.returncode == 0, run.stderr
     assert not second.exists()
     assert files(first) == before
@@ -418,7 +412,7 @@ def test_list_and_helm_template_inputs(tmp_path: Path) -> None:
             "configmap.yaml",
             "deployment.yaml",
             "values-overlay.yaml",
-            "rollback/deployment.yaml",
+            "rollback/deployment.yaml.orig",
             "rollback/README.md",
         )
     )

@@ -85,3 +85,37 @@ def test_a_file_that_is_not_yaml_is_named_with_its_line_and_the_rest_goes_on(
     assert f"error: {folder / 'broken.yaml'}:2:1: invalid YAML" in run.stderr
     assert "Traceback" not in run.stderr
     assert "upgrade-reverted" in run.stdout  # the readable Secrets were still compared
+
+
+def test_the_restore_has_a_way_back_to_both_revisions(tmp_path: Path) -> None:
+    live, folder = exported(tmp_path)
+    out = tmp_path / "out"
+    run = migrate("convert", "-f", str(live), "--helm-history", str(folder), "-d", str(out))
+    assert run.returncode == 1, run.stderr
+    back = out / NAMESPACE / "rag-llama-stack" / "rollback"
+    readme = (back / "README.md").read_text()
+    assert f"helm rollback rag 2 -n {NAMESPACE}" in readme  # undoes the restore
+    assert f"helm rollback rag 1 -n {NAMESPACE}" in readme  # back to the env-var chart
+    original = yaml.safe_load((back / "deployment.yaml.orig").read_text())
+    assert original["metadata"]["name"] == "rag-llama-stack"
+    assert "RUN_CONFIG_PATH" in (back / "deployment.yaml.orig").read_text()
+
+
+def test_a_workload_still_to_migrate_names_the_revision_to_roll_back_to(tmp_path: Path) -> None:
+    stored = histories.upgrades(RELEASE, NAMESPACE, [Step(helm.LEGACY), Step(helm.LEGACY, CUSTOM)])
+    live = tmp_path / "live.yaml"
+    live.write_text(histories.kubectl_list(stored.live()))
+    folder = tmp_path / "history"
+    folder.mkdir()
+    (folder / "rag.yaml").write_text(histories.kubectl_list(stored.records()))
+    out = tmp_path / "out"
+    run = migrate("convert", "-f", str(live), "--helm-history", str(folder), "-d", str(out))
+    assert run.returncode in (0, 1), run.stderr
+    readme = (out / NAMESPACE / "rag-llama-stack" / "rollback" / "README.md").read_text()
+    assert f"helm rollback rag 2 -n {NAMESPACE}" in readme
+    assert "helm history" not in readme
+    # Without the history the revision is not known: the README says how to find it.
+    plain = tmp_path / "plain"
+    assert migrate("convert", "-f", str(live), "-d", str(plain)).returncode in (0, 1)
+    readme = (plain / NAMESPACE / "rag-llama-stack" / "rollback" / "README.md").read_text()
+    assert "helm history rag" in readme

@@ -228,7 +228,7 @@ async def test_two_contexts_are_scanned_and_grouped(tmp_path: Path) -> None:
             "values-overlay.yaml",
             "configmap.yaml",
             "deployment.yaml",
-            "rollback/deployment.yaml",
+            "rollback/deployment.yaml.orig",
             "rollback/README.md",
         )
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from migrate.app.result import Outcome, Result
 from migrate.chart.profile import Profile
-from migrate.emit import layout, restore
+from migrate.emit import layout, restore, rollback
 from migrate.emit.files import Artifact
 from migrate.emit.interface import EmitError
 from migrate.engine import kube_env
@@ -32,6 +32,7 @@ from migrate.sources.interface import Problem
 Reader = Callable[[str, str], helm_history.History | Problem]
 
 _RESTORE = restore.RestoreOverlay()
+README = f"/{layout.ROLLBACK_README}"
 
 
 def apply(
@@ -57,7 +58,14 @@ def apply(
             # Only the revision to roll back to: a history that cannot be read says nothing.
             now = compare.deployed(found) if isinstance(found, helm_history.History) else None
             if now is not None:
-                outcome = replace(outcome, plan=replace(plan, release_revision=now.version))
+                plan = replace(plan, release_revision=now.version)
+                existed = config_maps(plan.namespace).get(plan.configmap) is not None
+                text = rollback.readme(plan, existed=existed)
+                artifacts = tuple(
+                    replace(a, text=text) if a.path.as_posix().endswith(README) else a
+                    for a in outcome.artifacts
+                )
+                outcome = replace(outcome, plan=plan, artifacts=artifacts)
             outcomes.append(outcome)
             continue
         if isinstance(found, Problem):
@@ -74,7 +82,13 @@ def apply(
                 text = _RESTORE.render(checked, profile).text
             except EmitError as error:
                 raise InternalError(str(error)) from None
-            artifacts = (*artifacts, Artifact(layout.folder(checked) / layout.RESTORE_FILE, text))
+            folder = layout.folder(checked)
+            artifacts = (
+                *artifacts,
+                Artifact(folder / layout.RESTORE_FILE, text),
+                Artifact(folder / layout.rollback_file(checked.kind), checked.document.text),
+                Artifact(folder / layout.ROLLBACK_README, rollback.restore_readme(checked)),
+            )
         outcomes.append(replace(outcome, plan=checked, artifacts=artifacts))
     return replace(result, outcomes=tuple(outcomes))
 

@@ -31,8 +31,11 @@ def workload_file(kind: str) -> str:
 
 
 def rollback_file(kind: str) -> str:
-    """The workload as read, in its folder: ``rollback/deployment.yaml``."""
-    return f"{ROLLBACK_FOLDER}/{workload_file(kind)}"
+    """The workload as read, in its folder: ``rollback/deployment.yaml.orig``. Not a
+    ``.yaml`` name, so that ``kubectl apply -R`` and ``migrate convert -R`` of the output
+    tree do not read the old workload beside the patched one (a named file is applied
+    whatever its suffix)."""
+    return f"{ROLLBACK_FOLDER}/{workload_file(kind)}.orig"
 
 
 def manifests(plan: Plan, context: str | None = None) -> tuple[PurePosixPath, ...]:

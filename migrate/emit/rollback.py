@@ -1,6 +1,6 @@
 """The way back: a workload's ``rollback/`` folder, next to the files that migrate it.
 
-This module owns two files of each migrated workload. ``rollback/<kind>.yaml``
+This module owns two files of each migrated workload. ``rollback/<kind>.yaml.orig``
 is the workload exactly as it was read (``Document.text``: a file's own lines;
 ``kubectl get -o yaml`` output and cluster objects without the fields the API
 server sets, so that ``kubectl apply`` of it does not conflict).
@@ -17,18 +17,19 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from migrate.chart.profile import Profile
 from migrate.emit import layout
-from migrate.emit.interface import Emitter, Rendered
+from migrate.emit.interface import EmitError, Emitter, Rendered
 from migrate.model import ConfigMaps, Document, Plan, owner_release
 
 _RELEASE_NAMESPACE = "meta.helm.sh/release-namespace"
 
 
 class Original(Emitter):
-    """``rollback/<kind>.yaml``: the workload's text as it was read."""
+    """``rollback/<kind>.yaml.orig``: the workload's text as it was read."""
 
     def name(self, plan: Plan) -> str:
         return layout.rollback_file(plan.kind)
@@ -64,7 +65,7 @@ def readme(plan: Plan, *, existed: bool = False) -> str:
     lines = [
         f"# Going back: {plan.label}",
         "",
-        f"`{layout.workload_file(kind)}` here is the {kind} as migrate read it "
+        f"`{PurePosixPath(original).name}` here is the {kind} as migrate read it "
         f"{_how_read(document, context)}.",
     ]
     metadata = _metadata(document)
@@ -122,6 +123,48 @@ def readme(plan: Plan, *, existed: bool = False) -> str:
             "name was in the input.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def restore_readme(plan: Plan) -> str:
+    """The README of a workload given a restore overlay: the revision deployed now, which
+    ``helm rollback`` returns to after the restore's upgrade, and the old one."""
+    restore = plan.restore
+    owner = owner_release(_metadata(plan.document))
+    if restore is None or owner is None:
+        raise EmitError(f"{plan.label}: no restore of a Helm release to go back from")
+    release = shlex.quote(owner[0])
+    context = cluster_context(plan.document)
+    where = f" -n {_quote(_release_namespace(_metadata(plan.document), plan.namespace))}"
+    if context is not None:
+        where += f" --kube-context {shlex.quote(context)}"
+    original = PurePosixPath(layout.rollback_file(plan.kind)).name
+    return (
+        "\n".join(
+            [
+                f"# Going back: {plan.label}",
+                "",
+                f"`{original}` here is the {plan.kind} as migrate read it "
+                f"{_how_read(plan.document, context)}.",
+                "",
+                f"## Helm release {owner[0]}",
+                "",
+                f"Revision {restore.current_revision} was deployed when the workload was read. "
+                "After the `helm upgrade` with `restore-overlay.yaml`, this returns to it:",
+                "",
+                "```sh",
+                f"helm rollback {release} {restore.current_revision}{where}",
+                "```",
+                "",
+                f"Revision {restore.old_revision} is the last that ran the env-var chart; "
+                "rolling back to it returns to that chart and its settings:",
+                "",
+                "```sh",
+                f"helm rollback {release} {restore.old_revision}{where}",
+                "```",
+            ]
+        )
+        + "\n"
+    )
 
 
 def cluster_context(document: Document) -> str | None:

@@ -65,7 +65,7 @@ def test_a_workload_to_migrate_gets_its_files_in_its_folder() -> None:
         "default/llama-stack/values-overlay.yaml",
         "default/llama-stack/configmap.yaml",
         "default/llama-stack/deployment.yaml",
-        "default/llama-stack/rollback/deployment.yaml",
+        "default/llama-stack/rollback/deployment.yaml.orig",
         "default/llama-stack/rollback/README.md",
     ]
     assert outcome.artifacts[0].path.name == pipeline.OVERLAY_FILE

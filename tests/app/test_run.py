@@ -55,7 +55,7 @@ def test_files_are_written_and_listed_in_the_report(
             "values-overlay.yaml",
             "configmap.yaml",
             "deployment.yaml",
-            "rollback/deployment.yaml",
+            "rollback/deployment.yaml.orig",
             "rollback/README.md",
         )
     ]

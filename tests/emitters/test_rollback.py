@@ -1,6 +1,6 @@
 """The way back: each migrated workload's ``rollback/`` folder.
 
-``rollback/<kind>.yaml`` is the workload exactly as read (a file's own lines;
+``rollback/<kind>.yaml.orig`` is the workload exactly as read (a file's own lines;
 ``kubectl get`` output and cluster objects without the server's fields), and
 ``rollback/README.md`` names the commands back: ``helm rollback`` for a Helm
 release (to the recorded revision, or how to find it), ``kubectl apply`` and
@@ -75,8 +75,8 @@ def test_a_file_workload_is_kept_as_its_own_lines_of_a_multi_document_file() -> 
     text = path.read_text()
     outcome = migrated(convert_file(path))["StatefulSet search/assistant"]
     files = rollback_files(outcome)
-    assert set(files) == {"statefulset.yaml", "README.md"}
-    original = files["statefulset.yaml"]
+    assert set(files) == {"statefulset.yaml.orig", "README.md"}
+    original = files["statefulset.yaml.orig"]
     # Exactly the StatefulSet's document: from its first line to the end of the file,
     # without the ConfigMap before it.
     assert original == text[text.index("apiVersion: apps/v1") :]
@@ -91,7 +91,7 @@ def test_the_files_are_placed_in_the_workload_folder_after_the_migration_files()
         "research/llama-stack/values-overlay.yaml",
         "research/llama-stack/configmap.yaml",
         "research/llama-stack/deployment.yaml",
-        "research/llama-stack/rollback/deployment.yaml",
+        "research/llama-stack/rollback/deployment.yaml.orig",
         "research/llama-stack/rollback/README.md",
     ]
 
@@ -100,7 +100,7 @@ def test_kubectl_get_output_is_kept_without_the_server_fields() -> None:
     result = convert_file(KUBECTL_GET)
     outcome = migrated(result)["Deployment research/llama-stack"]
     files = rollback_files(outcome)
-    original = files["deployment.yaml"]
+    original = files["deployment.yaml.orig"]
     for field in ("resourceVersion", "managedFields", "uid:", "status:"):
         assert field not in original, field
     assert "deployment.kubernetes.io/revision" not in original
@@ -119,7 +119,7 @@ def test_kubectl_get_output_is_kept_without_the_server_fields() -> None:
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(MANIFESTS)))
 def test_every_rollback_manifest_reads_as_its_input_document(path: Path) -> None:
-    """For every shipped fixture: each written rollback/<kind>.yaml parses to the data of the
+    """For every shipped fixture: each written rollback/<kind>.yaml.orig parses to the data of the
     document it was read from, and is that document's own text of the file."""
     text = path.read_text()
     documents = list(manifests.documents(str(path), text))
@@ -131,7 +131,7 @@ def test_every_rollback_manifest_reads_as_its_input_document(path: Path) -> None
             assert files == {}
             continue
         document = outcome.plan.document
-        original = files[layout.workload_file(document.kind)]
+        original = files[layout.workload_file(document.kind) + ".orig"]
         assert yaml.safe_load(original) == by_origin[str(document.origin)].data
         raw = list(yaml.safe_load_all(text))
         assert yaml.safe_load(original) in raw
@@ -161,7 +161,7 @@ def test_a_helm_release_with_its_recorded_revision_rolls_back_to_it() -> None:
     lines = commands(rollback.readme(plan))
     assert lines == [
         "helm rollback prod 7 -n ai",
-        "kubectl -n ai apply -f rollback/deployment.yaml",
+        "kubectl -n ai apply -f rollback/deployment.yaml.orig",
         "kubectl -n ai delete configmap llama-config",
     ]
     assert "Revision 7 was deployed when the workload was read" in rollback.readme(plan)
@@ -192,7 +192,7 @@ def test_a_plain_workload_gets_no_helm_command() -> None:
     text = rollback.readme(plan)
     assert "helm" not in text
     assert commands(text) == [
-        "kubectl -n ai apply -f rollback/deployment.yaml",
+        "kubectl -n ai apply -f rollback/deployment.yaml.orig",
         "kubectl -n ai delete configmap llama-config",
     ]
 
@@ -202,7 +202,7 @@ def test_a_workload_without_a_namespace_names_the_placeholder() -> None:
     del document["metadata"]["namespace"]
     plan = _plan(document, configmap="llama-config")
     assert commands(rollback.readme(plan))[0] == (
-        "kubectl -n <namespace> apply -f rollback/deployment.yaml"
+        "kubectl -n <namespace> apply -f rollback/deployment.yaml.orig"
     )
 
 
@@ -265,7 +265,7 @@ async def test_a_scan_keeps_the_object_as_read_and_names_its_context(tmp_path: P
             lambda: scan.scan(c.kubeconfig, [], PROFILE, namespaces=["ai"])
         )
     files = {str(a.path): a.text for a in scan.artifacts(results)}
-    original = yaml.safe_load(files["prod-eu/ai/llama/rollback/deployment.yaml"])
+    original = yaml.safe_load(files["prod-eu/ai/llama/rollback/deployment.yaml.orig"])
     # The object as the emulator served it, without what the server set.
     assert "status" not in original
     assert not {"uid", "resourceVersion", "creationTimestamp", "managedFields"} & set(
@@ -282,12 +282,12 @@ async def test_a_scan_keeps_the_object_as_read_and_names_its_context(tmp_path: P
     assert commands(readme) == [
         "helm history prod -n ai --kube-context prod-eu",
         "helm rollback prod <revision> -n ai --kube-context prod-eu",
-        "kubectl --context prod-eu -n ai apply -f rollback/deployment.yaml",
+        "kubectl --context prod-eu -n ai apply -f rollback/deployment.yaml.orig",
         "kubectl --context prod-eu -n ai delete configmap llama-config",
     ]
     plain_readme = files["prod-eu/ai/plain/rollback/README.md"]
     assert commands(plain_readme) == [
-        "kubectl --context prod-eu -n ai apply -f rollback/deployment.yaml",
+        "kubectl --context prod-eu -n ai apply -f rollback/deployment.yaml.orig",
         "kubectl --context prod-eu -n ai delete configmap plain-config",
     ]
 
@@ -310,7 +310,7 @@ def test_the_command_writes_the_folder_and_a_dry_run_writes_nothing(tmp_path: Pa
         "search/assistant/rollback",
     ]
     text = (DEMO / "seed-example.yaml").read_text()
-    assert (out / "research/llama-stack/rollback/deployment.yaml").read_text() == text
+    assert (out / "research/llama-stack/rollback/deployment.yaml.orig").read_text() == text
     # The report lists them with the others.
     assert "research/llama-stack/rollback/README.md" in run.stdout
 
