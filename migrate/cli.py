@@ -252,6 +252,15 @@ def convert(
         bool,
         typer.Option("--stdout", help="Print the patched manifests and ConfigMaps; write no file."),
     ] = False,
+    helm_history: Annotated[
+        Path | None,
+        typer.Option(
+            "--helm-history",
+            metavar="DIR",
+            help="Helm release Secrets exported as YAML (kubectl get secret -l owner=helm "
+            "-o yaml): check migrated workloads against the revisions before their upgrade.",
+        ),
+    ] = None,
     force: ForceOption = False,
     template: TemplateOption = None,
     target: TargetOption = None,
@@ -294,7 +303,7 @@ def convert(
         from migrate.sources.files import Files
 
         source = Files(filenames, recursive, namespace)
-        return command.main(request, source, _say, stdout=stdout)
+        return command.main(request, source, _say, stdout=stdout, helm_history=helm_history)
 
     _run(run_convert)
 

@@ -190,6 +190,19 @@ class Drift:
 
 
 @dataclass(frozen=True)
+class Restore:
+    """For a workload whose upgrade already changed its vector-store settings: the values
+    that bring back what the last revision on the env-var layout ran."""
+
+    values: Mapping[str, Any]  # in the target chart's values layout; None deletes a key
+    before: Any  # the run.yaml the old revision ran (run-time placeholders unresolved)
+    old_revision: int  # the last revision that ran the env-var layout
+    current_revision: int  # the revision deployed now
+    # findings of the old revision's plan that the restore cannot carry (env-not-carried)
+    blockers: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything decided for one workload; emitters only render it."""
 
@@ -217,6 +230,8 @@ class Plan:
     # the revision of the workload's Helm release that was deployed when it was read
     # (from a cluster or an exported history): what `helm rollback` returns to
     release_revision: int | None = None
+    # an already migrated workload whose upgrade changed its vector-store settings
+    restore: Restore | None = None
 
     @property
     def kind(self) -> str:

@@ -39,9 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "fixtures" / "bad"
 OTHER = "fixtures/manifests/demo/defaults.yaml"
 OTHER_FOLDER = "default/llama-stack"
-WORKLOAD_FILES = (
-    {"values-overlay.yaml", "configmap.yaml", "deployment.yaml"},
-    {"values-overlay.yaml", "configmap.yaml", "statefulset.yaml"},
+WORKLOAD_FILES = tuple(
+    {"values-overlay.yaml", "configmap.yaml", kind, f"rollback/{kind}", "rollback/README.md"}
+    for kind in ("deployment.yaml", "statefulset.yaml")
 )
 MEMORY_LIMIT = 1 << 30  # bytes of address space for each run
 TIMEOUT = 60  # seconds for each run
@@ -419,6 +419,8 @@ def workload_folders(files: dict[str, bytes | None]) -> dict[str, set[str]]:
         if content is None or key == ".":
             continue
         folder, _, name = key.rpartition("/")
+        if folder.endswith("/rollback"):  # the way back, in the workload's folder
+            folder, name = folder.removesuffix("/rollback"), f"rollback/{name}"
         folders.setdefault(folder, set()).add(name)
     return folders
 
@@ -458,11 +460,12 @@ def test_bad_input(case: Case, runs: Runs) -> None:
 
     new = {k: v for k, v in run.after.items() if run.before.get(k, b"\0") != v}
     # No temporary file (the writer's are dot files) and no partial one: every file
-    # written is complete YAML, in a workload's folder holding exactly its three files.
+    # written is complete YAML (or the rollback README), in a workload's folder holding
+    # exactly its files.
     hidden = [k for k in run.after if k != "." and k.rpartition("/")[2].startswith(".")]
     assert not hidden, hidden
     for key, content in new.items():
-        if content is not None and key != ".":
+        if content is not None and key != "." and not key.endswith(".md"):
             list(yaml.safe_load_all(content.decode("utf-8")))
     folders = workload_folders(new)
     assert all(names in WORKLOAD_FILES for names in folders.values()), folders

@@ -97,6 +97,7 @@ def test_seed_example_gives_the_seed_overlay_and_nothing_more(tmp_path: Path) ->
     assert sorted(p.name for p in folder.iterdir()) == [
         "configmap.yaml",
         "deployment.yaml",
+        "rollback",
         "values-overlay.yaml",
     ]
     # The default target is the newest chart: its modular keys, and no env: key.
@@ -270,6 +271,7 @@ def test_converting_converted_output_changes_nothing(tmp_path: Path) -> None:
     )
     before = files(first)
     second = tmp_path / "second"
+    # The whole tree: rollback/ keeps the workloads as they were under a name -R skips.
     run = migrate("convert", "--fail-on", "none", "-R", "-f", str(first), "-d", str(second))
     assert run.returncode == 0, run.stderr
     assert not second.exists()
@@ -406,7 +408,13 @@ def test_list_and_helm_template_inputs(tmp_path: Path) -> None:
     assert sorted(listed) == sorted(
         f"{ns}/llama-stack/{n}"
         for ns in ("default", "research")
-        for n in ("configmap.yaml", "deployment.yaml", "values-overlay.yaml")
+        for n in (
+            "configmap.yaml",
+            "deployment.yaml",
+            "values-overlay.yaml",
+            "rollback/deployment.yaml.orig",
+            "rollback/README.md",
+        )
     )
     assert yaml.safe_load(listed["research/llama-stack/values-overlay.yaml"]) == (
         SEED_MODULAR_OVERLAY
@@ -428,7 +436,7 @@ def test_untouched_lines_stay_byte_identical(tmp_path: Path) -> None:
     source = MANIFESTS / "commented.yaml"
     run = migrate("convert", "--fail-on", "none", "-f", str(source), "-d", str(tmp_path))
     assert run.returncode == 0, run.stderr
-    (patched_path,) = tmp_path.rglob("deployment.yaml")
+    (patched_path,) = (p for p in tmp_path.rglob("deployment.yaml") if p.parent.name != "rollback")
     original = source.read_text().splitlines(keepends=True)
     patched = patched_path.read_text().splitlines(keepends=True)
     matcher = difflib.SequenceMatcher(a=original, b=patched, autojunk=False)

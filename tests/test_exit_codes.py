@@ -151,9 +151,11 @@ def test_a_bad_document_is_named_and_the_other_inputs_still_convert(tmp_path: Pa
     assert written == [
         "default/llama-stack/configmap.yaml",
         "default/llama-stack/deployment.yaml",
+        "default/llama-stack/rollback/deployment.yaml.orig",
         "default/llama-stack/values-overlay.yaml",
         "research/llama-stack/configmap.yaml",
         "research/llama-stack/deployment.yaml",
+        "research/llama-stack/rollback/deployment.yaml.orig",
         "research/llama-stack/values-overlay.yaml",
     ]
     assert not [p for p in out.rglob("*") if p.name.startswith(".")]  # no temporary files

@@ -123,7 +123,8 @@ def _replaced_in(directory: Path, before: dict[Path, int]) -> bool:
     try:
         with os.scandir(directory) as entries:
             return any(
-                not output.is_temporary(entry.name)
+                entry.is_file(follow_symlinks=False)  # not rollback/, made before any file
+                and not output.is_temporary(entry.name)
                 and before.get(Path(entry.path)) != entry.inode()
                 for entry in entries
             )
@@ -175,7 +176,10 @@ def test_a_killed_run_leaves_complete_files_and_marked_temporaries_only(
         snapshot = {}
         for path in after:
             data = path.read_bytes()
-            yaml.safe_load(data)  # a final file is whole YAML ...
+            if path.suffix == ".md":  # rollback/README.md
+                assert data.decode("utf-8").endswith(".\n")  # a final file is whole ...
+            else:
+                yaml.safe_load(data)  # ... YAML ...
             snapshot[path] = data  # ... and below, byte for byte the uninterrupted one
         snapshots.append(snapshot)
 
@@ -189,10 +193,10 @@ def test_a_killed_run_leaves_complete_files_and_marked_temporaries_only(
     assert not _temporaries(out), "stale temporaries survived a complete run"
     complete = {p: p.read_bytes() for p in _files(out)}
     names = {p.name for p in complete}
-    assert names == {"values-overlay.yaml", "configmap.yaml", "deployment.yaml"}, (
+    assert names == {"values-overlay.yaml", "configmap.yaml", "deployment.yaml", "README.md"}, (
         f"files that are neither output nor marked temporaries: {sorted(names)}"
     )
-    assert len(complete) == 3 * WORKLOADS
+    assert len(complete) == 5 * WORKLOADS  # three files each, and two in rollback/
 
     for attempt, snapshot in enumerate(snapshots):
         assert 0 < written_by_run[attempt] < len(complete), (

@@ -10,18 +10,18 @@ fails stops one workload, never the run. Everything stays in memory;
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from migrate.app import run
+from migrate.app import history, run
 from migrate.app.result import Outcome, Policy, Result
 from migrate.chart.profile import Profile
-from migrate.emit import configmap, layout, manifest, overlay, textpatch
+from migrate.emit import configmap, layout, manifest, overlay, rollback, textpatch
 from migrate.emit.files import Artifact
 from migrate.emit.interface import Emitter, Rendered
 from migrate.errors import InputError, InternalError
-from migrate.model import Document, Plan, Status, Workload
+from migrate.model import ConfigMaps, Document, Plan, Status, Workload
 from migrate.plan import verify as verifier
 from migrate.plan.classify import not_converted
 from migrate.plan.findings import finding
@@ -53,19 +53,28 @@ CONFIGMAP_FILE = layout.CONFIGMAP_FILE
 _OVERLAY = overlay.Overlay()
 _CONFIGMAP = configmap.ConfigMap()
 _MANIFEST = manifest.Manifest()
+_ORIGINAL = rollback.Original()
+_README = rollback.Readme()
 # A workload's files in the order they are written and listed: the ConfigMap before
-# the workload that mounts it, as Helm orders them.
-EMITTERS: tuple[Emitter, ...] = (_OVERLAY, _CONFIGMAP, _MANIFEST)
+# the workload that mounts it, as Helm orders them; then the way back (rollback/).
+EMITTERS: tuple[Emitter, ...] = (_OVERLAY, _CONFIGMAP, _MANIFEST, _ORIGINAL, _README)
 
 
 def main(
-    request: run.Request, source: Source[Document | Note], say: run.Say, *, stdout: bool = False
+    request: run.Request,
+    source: Source[Document | Note],
+    say: run.Say,
+    *,
+    stdout: bool = False,
+    helm_history: Path | None = None,
 ) -> int:
     """``migrate convert``: the documents of ``source`` planned, delivered as ``request``
     asks (with ``stdout``, the manifests printed instead of files written); the exit code.
 
     A document that cannot be read is an error of its own (exit code 2 at the
     end); the others are still converted. The source's notes are said and reported.
+    With ``helm_history`` (a directory of exported release Secrets), Helm-managed
+    workloads are checked against their release's history (:mod:`migrate.app.history`).
     """
     with run.collect_less():
         rules, chosen = run.start(request)
@@ -73,6 +82,10 @@ def main(
         result = plan_all(
             workloads.gather(documents), chosen, request.policy, documents=len(documents)
         )
+        if helm_history is not None:
+            reader, unread = history.exported(helm_history)
+            problems += unread
+            result = history.apply(result, reader, chosen, _config_maps(documents))
         produced = run.Produced(
             "convert",
             result.outcomes,
@@ -82,6 +95,17 @@ def main(
             notes=notes,
         )
         return run.deliver(request, chosen, rules, produced, say, stdout=stdout)
+
+
+def _config_maps(documents: Sequence[Document]) -> Callable[[str], ConfigMaps]:
+    """The ConfigMaps of the input by namespace, as the workloads were planned with them."""
+    return history.namespaces(
+        {
+            item.namespace: item.config_maps
+            for item in workloads.gather(documents)
+            if isinstance(item, Workload)
+        }
+    )
 
 
 def read(
@@ -161,7 +185,7 @@ def _workload(workload: Workload, profile: Profile, policy: Policy) -> Outcome:
             adopt_defaults=policy.adopt_defaults,
             assume=policy.assume,
         )
-        outcome = render(planned, profile)
+        outcome = render(planned, profile, workload.config_maps)
         if workload.document.dropped and outcome.artifacts:
             outcome = replace(outcome, plan=_dropped(outcome.plan))
         if policy.verify and outcome.artifacts:
@@ -192,8 +216,12 @@ def _dropped(planned: Plan) -> Plan:
     return replace(planned, findings=(*planned.findings, finding("server-fields-removed", message)))
 
 
-def render(workload_plan: Plan, profile: Profile) -> Outcome:
-    """The files of a workload to migrate, in its folder; none for the others."""
+def render(workload_plan: Plan, profile: Profile, config_maps: ConfigMaps | None = None) -> Outcome:
+    """The files of a workload to migrate, in its folder; none for the others.
+
+    ``config_maps`` are those the workload was read with: the way back keeps a ConfigMap
+    of the migration's name that was among them.
+    """
     if workload_plan.status is not Status.NEEDS_MIGRATION:
         return Outcome(plan=workload_plan)
     try:
@@ -213,10 +241,15 @@ def render(workload_plan: Plan, profile: Profile) -> Outcome:
             findings=(*workload_plan.findings, finding("configmap-too-large", message)),
         )
         return Outcome(plan=failed)
+    readme = rollback.Readme(config_maps if config_maps is not None else {})
+    emitters = tuple(readme if e is _README else e for e in EMITTERS)
+    for emitter in emitters:
+        if emitter not in rendered:
+            rendered[emitter] = emitter.render(workload_plan, profile)
     folder = layout.folder(workload_plan)
     artifacts = tuple(
         Artifact(folder / emitter.name(workload_plan), rendered[emitter].text)
-        for emitter in EMITTERS
+        for emitter in emitters
     )
     exact = all(r.exact for r in rendered.values())
     return Outcome(plan=workload_plan, artifacts=artifacts, exact=exact)

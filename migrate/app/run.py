@@ -128,7 +128,16 @@ def deliver(
     artifacts = [a for placed in produced.placed for a in placed]
     listed: dict[int, list[str]] = {}
     if stdout:
-        manifests = [a.text for a in artifacts if a.path.name != layout.OVERLAY_FILE]
+        # Only the manifests that apply the migration: no overlay, nothing of rollback/.
+        contexts: Sequence[str | None] = produced.contexts or [None] * len(produced.outcomes)
+        manifests = [
+            a.text
+            for outcome, context, placed in zip(
+                produced.outcomes, contexts, produced.placed, strict=True
+            )
+            for a in placed
+            if a.path in layout.manifests(outcome.plan, context)
+        ]
         if not request.dry_run:
             sys.stdout.write(files.stream(manifests))
     else:

@@ -5,7 +5,10 @@ workloads with their namespaces' ConfigMaps
 (:class:`~migrate.sources.context.ContextSource`), then plan exactly as
 ``convert`` does; files go under ``<context>/``. With ``helm_values``, the
 last deployed revision of each workload's Helm release is read and its
-values turned into new-chart values. Faults of one namespace become
+values turned into new-chart values. Each Helm-managed workload's release
+history is read too (:mod:`migrate.app.history`): the revision to roll back
+to, and for a workload already on the new layout, what its upgrade changed.
+Faults of one namespace become
 findings, and the scan goes on; a cluster that cannot be used at all ends
 the run (exit code 3).
 """
@@ -20,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from migrate.app import convert as pipeline
-from migrate.app import run, values
+from migrate.app import history, run, values
 from migrate.chart.profile import Profile, looks_like_credential
 from migrate.emit import layout
 from migrate.emit.files import Artifact
@@ -29,7 +32,7 @@ from migrate.model import Document, Finding, Plan, Status, Workload, owner_relea
 from migrate.plan import verify as verifier
 from migrate.plan.classify import is_llama_stack
 from migrate.plan.findings import finding
-from migrate.sources import cluster, helm_release
+from migrate.sources import cluster, helm_history, helm_release
 from migrate.sources.context import ContextSource, ListFault
 from migrate.sources.interface import Problem
 from migrate.yaml import io as yamlio
@@ -182,6 +185,14 @@ def _scan_context(
     connection = source.connection
     if helm_values:
         result = _with_helm_values(connection, result, profile, policy)
+    result = history.apply(
+        result,
+        lambda name, namespace: next(
+            helm_history.ReleaseHistory(connection, name, namespace).read()
+        ),
+        profile,
+        history.namespaces({w.namespace: w.config_maps for w in found if isinstance(w, Workload)}),
+    )
     return ContextResult(
         connection.context,
         tuple("*" if n is None else n for n in source.namespaces),

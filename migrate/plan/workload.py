@@ -38,6 +38,7 @@ from migrate.plan import (
     env_from,
     inputs,
     layout,
+    migrated,
     resolution,
     runtime,
     variables,
@@ -75,11 +76,21 @@ def plan(
 
     state = layout.existing(pod, container, environment, profile)
     if state == layout.MIGRATED:
+        # Already on the new layout: the run.yaml it runs now is checked instead.
+        running = migrated.current(pod, container, config_maps, profile)
+        if isinstance(running, migrated.Current):
+            checked, config = migrated.check(running, environment, profile), running.config
+        else:
+            checked, config = (running,), {}
         return Plan(
             document=document,
             namespace=namespace,
             status=Status.ALREADY_MIGRATED,
             container=name,
+            run_config=config,
+            configmap=running.configmap if isinstance(running, migrated.Current) else "",
+            findings=checked,
+            environment=environment,
             recognised=chosen.recognised,
         )
     conflict = state or layout.configmap_taken(profile, document.name, config_maps)

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrate import __version__
-from migrate.chart.profile import Profile
+from migrate.chart.profile import Profile, looks_like_credential
 from migrate.emit import layout
 from migrate.engine import overlay
 from migrate.engine.evaluate import format_path
-from migrate.model import FailOn, Finding, Plan, Severity, Status, owner_release
+from migrate.model import FailOn, Finding, Path, Plan, Severity, Status, owner_release
 from migrate.plan.findings import at_least
 from migrate.report import diff
 from migrate.report.ignore import Rule
@@ -215,6 +215,7 @@ def _workload(
         "verified": None,
         "next": None,
         "findings": shown,
+        "restore": None,
     }
     if options.verify and plan.status is Status.NEEDS_MIGRATION:
         record["verified"] = plan.verified  # None: no Helm release manages it
@@ -226,6 +227,25 @@ def _workload(
         # A command is handed out only for a result that is safe to apply.
         if not any(f["severity"] == Severity.ERROR.value for f in shown):
             record["next"] = next_step(plan, options, context)
+    elif plan.restore is not None:
+        record["restore"] = {
+            "oldRevision": plan.restore.old_revision,
+            "currentRevision": plan.restore.current_revision,
+            "file": layout.RESTORE_FILE,
+        }
+        record["differences"] = [
+            {
+                "path": c.dotted,
+                "change": c.change,
+                **_sides("old", _hidden(c.path, c.old), "new", _hidden(c.path, c.new), c.change),
+            }
+            for c in diff.changes(plan.restore.before, plan.run_config)
+        ]
+        # The restore is the answer to upgrade-reverted; any other error stops it.
+        if not any(
+            f["severity"] == Severity.ERROR.value and f["id"] != "upgrade-reverted" for f in shown
+        ):
+            record["next"] = next_step(plan, options, context, restore=True)
     return record
 
 
@@ -238,6 +258,27 @@ def _sides(
     if change != "removed" and new is not overlay.MISSING:
         sides[new_key] = plain(new)
     return sides
+
+
+# What a report shows for a value at a credential-like key of a live ConfigMap.
+HIDDEN = "(a value, not shown)"
+
+
+def _hidden(path: Path, value: Any) -> Any:
+    """``value``, unless it sits under a key whose name looks like a credential and is not a
+    placeholder alone: the run.yaml of a live ConfigMap may carry a release's secrets."""
+    if isinstance(value, Mapping):
+        return {k: _hidden((*path, k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hidden((*path, i), v) for i, v in enumerate(value)]
+    keys = [p for p in path if isinstance(p, str)]
+    if not any(looks_like_credential(k) for k in keys):
+        return value
+    if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+        return value
+    if value is overlay.MISSING or value is None or value == "":
+        return value
+    return HIDDEN
 
 
 def plain(value: Any) -> Any:
@@ -260,10 +301,13 @@ def helm_release(plan: Plan) -> str | None:
     return owner[0] if owner else None
 
 
-def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
+def next_step(
+    plan: Plan, options: Options, context: str | None = None, *, restore: bool = False
+) -> str:
     """The command that applies the result: helm for Helm-managed workloads, else kubectl;
-    with ``--stdout``, kubectl reading the printed manifests (no file was written)."""
-    if options.stdout:
+    with ``--stdout``, kubectl reading the printed manifests (no file was written); with
+    ``restore``, helm with the restore overlay."""
+    if options.stdout and not restore:
         return _apply_printed(plan, context)
     root = options.output_dir.rstrip("/")
     if context is not None:
@@ -271,6 +315,7 @@ def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
     folder = f"{root}/{layout.folder(plan)}"
     release = helm_release(plan)
     namespace = plan.namespace if plan.document.namespace else "<namespace>"
+    file = layout.RESTORE_FILE if restore else layout.OVERLAY_FILE
     if release:
         chart = options.chart or "<chart>"
         where = f" --kube-context {context}" if context is not None else ""
@@ -279,7 +324,7 @@ def next_step(plan: Plan, options: Options, context: str | None = None) -> str:
         # The trailing shell comment names the target, and survives a copy and paste.
         return (
             f"helm upgrade --install {release} {chart} -n {namespace}{where} "
-            f"--reset-then-reuse-values{values} -f {folder}/{layout.OVERLAY_FILE}"
+            f"--reset-then-reuse-values{values} -f {folder}/{file}"
             f"  # target: {options.target}"
         )
     where = f" --context {context}" if context is not None else ""

@@ -94,10 +94,21 @@ def render(report: Mapping[str, Any]) -> str:
                     for f in workload["findings"]
                 ],
             )
+        restore = workload["restore"]
         if workload["differences"]:
-            lines += ["", "**Differences from the chart defaults** (set by the overlay)", ""]
+            if restore:
+                old, now = restore["oldRevision"], restore["currentRevision"]
+                title = (
+                    f"**Changed by the upgrade** (revision {old} to {now}; "
+                    f"`{restore['file']}` restores it)"
+                )
+                columns = ["Key", f"Revision {old}", f"Revision {now}"]
+            else:
+                title = "**Differences from the chart defaults** (set by the overlay)"
+                columns = ["Key", "Chart default", "This workload"]
+            lines += ["", title, ""]
             lines += _table(
-                ["Key", "Chart default", "This workload"],
+                columns,
                 [
                     [_code(d["path"]), _cell(side(d, "old")), _cell(side(d, "new"))]
                     for d in workload["differences"]

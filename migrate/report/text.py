@@ -44,6 +44,11 @@ def _drift_rows(workload: Mapping[str, Any]) -> list[list[str]]:
     ]
 
 
+def _restore_title(restore: Mapping[str, Any]) -> str:
+    old, now = restore["oldRevision"], restore["currentRevision"]
+    return f"changed by the upgrade, revision {old} -> {now} ({restore['file']} restores it)"
+
+
 def _drift_title(workload: Mapping[str, Any]) -> str:
     adopted = {d["adopted"] for d in workload["drift"]}
     if adopted == {True}:
@@ -112,7 +117,10 @@ def render(report: Mapping[str, Any]) -> str:
             lines.append("  env:")
             header = ["VARIABLE", "SOURCE", "CLASSIFICATION", "RUNCONFIG KEYS"]
             lines += _table(_env_rows(workload), header, "    ")
-        if workload["differences"]:
+        if workload["differences"] and workload["restore"]:
+            lines.append(f"  {_restore_title(workload['restore'])}:")
+            lines += [f"    {p}: {old} -> {new}" for p, old, new in _difference_rows(workload)]
+        elif workload["differences"]:
             lines.append("  differences from the chart defaults (set by values-overlay.yaml):")
             lines += [f"    {p}: {old} -> {new}" for p, old, new in _difference_rows(workload)]
         elif workload["status"] == "needs migration":
@@ -158,7 +166,15 @@ def print_rich(report: Mapping[str, Any], stream: IO[str], width: int | None = N
         if workload["variables"]:
             header = ["variable", "source", "classification", "runConfig keys"]
             screen.table("env", header, _env_rows(workload))
-        if workload["differences"]:
+        if workload["differences"] and workload["restore"]:
+            restore = workload["restore"]
+            header = [
+                f"revision {restore['oldRevision']}",
+                f"revision {restore['currentRevision']}",
+            ]
+            title = _restore_title(restore)
+            screen.table(title, ["key", *header], _difference_rows(workload))
+        elif workload["differences"]:
             header = ["key", "chart default", "this workload"]
             screen.table("differences from the chart defaults", header, _difference_rows(workload))
         if workload["drift"]:

@@ -56,7 +56,7 @@ def configmap(name: str, namespace: str, data: str) -> str:
     )
 
 
-def test_a_workload_to_migrate_gets_its_three_files_in_its_folder() -> None:
+def test_a_workload_to_migrate_gets_its_files_in_its_folder() -> None:
     result = pipeline.convert(documents(DEFAULTS), PROFILE)
     assert result.documents == 1 and result.problems == ()
     (outcome,) = result.outcomes
@@ -65,6 +65,8 @@ def test_a_workload_to_migrate_gets_its_three_files_in_its_folder() -> None:
         "default/llama-stack/values-overlay.yaml",
         "default/llama-stack/configmap.yaml",
         "default/llama-stack/deployment.yaml",
+        "default/llama-stack/rollback/deployment.yaml.orig",
+        "default/llama-stack/rollback/README.md",
     ]
     assert outcome.artifacts[0].path.name == pipeline.OVERLAY_FILE
     assert outcome.artifacts[1].text.startswith("apiVersion: v1\nkind: ConfigMap\n")
@@ -146,7 +148,7 @@ def test_a_run_yaml_too_large_for_a_configmap_is_an_error_of_its_workload() -> N
     assert too_large.plan.status is Status.ERROR and too_large.artifacts == ()
     assert too_large.plan.findings[-1].id == "configmap-too-large"
     assert "1,048,576 bytes (1 MiB)" in too_large.plan.findings[-1].message
-    assert fine.plan.status is Status.NEEDS_MIGRATION and len(fine.artifacts) == 3
+    assert fine.plan.status is Status.NEEDS_MIGRATION and len(fine.artifacts) == 5
 
 
 def test_a_failed_self_check_stops_its_workload_only(monkeypatch: pytest.MonkeyPatch) -> None:

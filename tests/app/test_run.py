@@ -51,7 +51,13 @@ def test_files_are_written_and_listed_in_the_report(
     (workload,) = report["workloads"]
     assert workload["files"] == [
         str(tmp_path / "default" / "llama-stack" / name)
-        for name in ("values-overlay.yaml", "configmap.yaml", "deployment.yaml")
+        for name in (
+            "values-overlay.yaml",
+            "configmap.yaml",
+            "deployment.yaml",
+            "rollback/deployment.yaml.orig",
+            "rollback/README.md",
+        )
     ]
     assert all(Path(path).is_file() for path in workload["files"])
     assert said == [

@@ -10,6 +10,7 @@ from migrate.chart import profile
 from migrate.engine import kube_env
 from migrate.model import Classification, InsertItem, Path, Plan, RemoveItems, Severity, Status
 from migrate.plan.workload import plan
+from migrate.yaml import io as yamlio
 from tests.plan.pods import container, env, workload
 
 PROFILE = profile.load()
@@ -92,8 +93,16 @@ def test_a_migrated_pod_is_recognised() -> None:
         env(RUN_CONFIG_PATH="/etc/llama-stack/run.yaml"),
         volumeMounts=[{"name": "config-volume", "mountPath": "/etc/llama-stack/"}],
     )
-    result = planned(migrated, pod={"volumes": [{"name": "config-volume"}]})
+    volume = {"name": "config-volume", "configMap": {"name": "llama-stack-config"}}
+    run_yaml = {"run.yaml": yamlio.dump_run_yaml(PROFILE.chart_defaults)}
+    result = planned(
+        migrated, pod={"volumes": [volume]}, config_maps={"llama-stack-config": run_yaml}
+    )
     assert (result.status, result.findings, result.edits) == (Status.ALREADY_MIGRATED, (), ())
+    # A volume at the mount that is no ConfigMap: recognised, and its run.yaml not read.
+    result = planned(migrated, pod={"volumes": [{"name": "config-volume"}]})
+    assert result.status is Status.ALREADY_MIGRATED
+    assert [f.id for f in result.findings] == ["configmap-not-read"]
 
 
 @pytest.mark.parametrize(

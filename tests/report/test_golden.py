@@ -65,6 +65,6 @@ def test_summary_line_goes_to_stderr_and_payload_to_stdout() -> None:
     run = report("demo", "json")
     assert run.stdout.startswith("{")
     assert run.stderr.splitlines() == [
-        "4 Llama Stack workloads in 5 documents: 3 to migrate, 1 already migrated, "
+        "4 Llama Stack workloads in 6 documents: 3 to migrate, 1 already migrated, "
         "0 workloads in error; 10 findings: 0 errors, 7 warnings, 3 info; dry run: nothing written"
     ]

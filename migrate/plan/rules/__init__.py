@@ -21,6 +21,7 @@ from types import ModuleType
 from migrate.plan.rules import (
     api_unavailable,
     chart_default_hazard,
+    configmap_not_read,
     configmap_too_large,
     container_ambiguous,
     drift_conflict,
@@ -39,6 +40,7 @@ from migrate.plan.rules import (
     no_rollout_trigger,
     older_image,
     own_config,
+    release_history_incomplete,
     secret_variable,
     self_check,
     server_fields_removed,
@@ -47,6 +49,7 @@ from migrate.plan.rules import (
     target_cannot_carry,
     unresolved_reference,
     unused_variable,
+    upgrade_reverted,
     value_not_inlined,
     vector_provider_not_enabled,
     vector_store_risk,
@@ -56,8 +59,9 @@ from migrate.plan.rules import (
 )
 
 RULES: tuple[ModuleType, ...] = (
-    # What an upgrade without care would break.
+    # What an upgrade without care would break, or already broke.
     silent_revert,
+    upgrade_reverted,
     vector_store_risk,
     chart_default_hazard,
     drift_conflict,
@@ -84,6 +88,9 @@ RULES: tuple[ModuleType, ...] = (
     api_unavailable,
     helm_release_unreadable,
     helm_values_mismatch,
+    # Workloads already on the new layout.
+    configmap_not_read,
+    release_history_incomplete,
     # Workloads that are not migrated, and why.
     own_config,
     kind_not_migrated,

@@ -75,6 +75,8 @@ def helm_release_secret(
     notes: str = "",
     deployed_at: dt.datetime = _DEPLOYED,
     labels: Mapping[str, str] | None = None,
+    templates: Mapping[str, str] | None = None,
+    first_deployed_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """A Secret exactly as Helm 3/4's Secret storage driver writes one release revision.
 
@@ -82,7 +84,10 @@ def helm_release_secret(
     the chart's defaults (``chart.values``). ``data.release`` is the API's base64 of
     Helm's own string: base64(gzip(JSON of the release)). ``labels`` are custom release
     labels (``helm install --labels``); Helm's own (``name``, ``owner``, ``status``,
-    ``version``, ``modifiedAt``/``createdAt``) win over them, as in Helm.
+    ``version``, ``modifiedAt``/``createdAt``) win over them, as in Helm. ``templates``
+    (name, as ``templates/deployment.yaml``, to text) are the chart's templates, stored as
+    Helm's ``chart.File`` (``{"name": ..., "data": base64}``); ``first_deployed_at`` is
+    the install time an upgrade keeps (``deployed_at`` when not given).
     """
     if status not in HELM_RELEASE_STATUSES:
         raise ValueError(f"not a Helm release status: {status!r}")
@@ -93,7 +98,7 @@ def helm_release_secret(
         metadata["appVersion"] = app_version
     metadata["type"] = "application"
     info: dict[str, Any] = {
-        "first_deployed": _go_time(deployed_at),
+        "first_deployed": _go_time(first_deployed_at or deployed_at),
         "last_deployed": _go_time(deployed_at),
         "deleted": "",
         "description": description or ("Install complete" if revision == 1 else "Upgrade complete"),
@@ -108,7 +113,9 @@ def helm_release_secret(
         "chart": {
             "metadata": metadata,
             "lock": None,
-            "templates": [],
+            "templates": [
+                {"name": name, "data": api.b64(text)} for name, text in (templates or {}).items()
+            ],
             "values": _sorted(dict(chart_values or {})),
             "schema": None,
             "files": [],
