@@ -40,7 +40,7 @@ BAD = ROOT / "fixtures" / "bad"
 OTHER = "fixtures/manifests/demo/defaults.yaml"
 OTHER_FOLDER = "default/llama-stack"
 WORKLOAD_FILES = tuple(
-    {"values-overlay.yaml", "configmap.yaml", kind, f"rollback/{kind}", "rollback/README.md"}
+    {"values-overlay.yaml", "configmap.yaml", kind, f"rollback/{kind}.orig", "rollback/README.md"}
     for kind in ("deployment.yaml", "statefulset.yaml")
 )
 MEMORY_LIMIT = 1 << 30  # bytes of address space for each run
