@@ -147,7 +147,7 @@ def test_a_bad_document_is_named_and_the_other_inputs_still_convert(tmp_path: Pa
     assert len(errors) == 2
     assert errors[0].startswith(f"error: {bad}:4:1: invalid YAML:")
     assert errors[1].startswith(f"error: {mixed}:2:1: invalid YAML:")
-    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.yaml"))
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.yaml*"))
     assert written == [
         "default/llama-stack/configmap.yaml",
         "default/llama-stack/deployment.yaml",

@@ -193,9 +193,13 @@ def test_a_killed_run_leaves_complete_files_and_marked_temporaries_only(
     assert not _temporaries(out), "stale temporaries survived a complete run"
     complete = {p: p.read_bytes() for p in _files(out)}
     names = {p.name for p in complete}
-    assert names == {"values-overlay.yaml", "configmap.yaml", "deployment.yaml", "README.md"}, (
-        f"files that are neither output nor marked temporaries: {sorted(names)}"
-    )
+    assert names == {
+        "values-overlay.yaml",
+        "configmap.yaml",
+        "deployment.yaml",
+        "deployment.yaml.orig",
+        "README.md",
+    }, f"files that are neither output nor marked temporaries: {sorted(names)}"
     assert len(complete) == 5 * WORKLOADS  # three files each, and two in rollback/
 
     for attempt, snapshot in enumerate(snapshots):
