@@ -145,7 +145,7 @@ def settings_of(resolution: Resolution) -> tuple[Any, ...]:
     )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(old=OLD_VALUES, new=NEW_VALUES)
 @example(old=SEED_LIKE, new={})
 def test_the_restore_overlay_resolves_like_the_old_revision(
