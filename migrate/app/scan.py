@@ -184,14 +184,16 @@ def scan(
     ]
     for job in jobs:
         job.start(settings)
+    # Waits on events, not Thread.join: a join that Ctrl-C interrupts may leave its thread
+    # marked as ended (before Python 3.13).
     try:
         for job in jobs:
-            while job.thread.is_alive():
-                job.thread.join(0.1)  # a wait that Ctrl-C can interrupt
+            while not job.ended.wait(0.1):  # short waits, for Ctrl-C to come through
+                pass
     except KeyboardInterrupt:
         settings.stop.interrupt()
         for job in jobs:
-            job.thread.join()  # soon: what is left is planning what was read
+            job.ended.wait()  # soon: what is left is planning what was read
     results: list[ContextResult] = []
     for job in jobs:
         if job.error is not None:
@@ -208,15 +210,15 @@ class _Job:
     context: str
     default_namespace: str
     tally: progress.Tally
-    thread: threading.Thread = field(init=False)
+    ended: threading.Event = field(default_factory=threading.Event)
     result: ContextResult | None = None
     error: Exception | None = None
 
     def start(self, settings: _Scan) -> None:
-        self.thread = threading.Thread(
+        thread = threading.Thread(
             target=self._run, args=(settings,), name=f"scan-{self.context}", daemon=True
         )
-        self.thread.start()
+        thread.start()
 
     def _run(self, settings: _Scan) -> None:
         try:
@@ -227,6 +229,8 @@ class _Job:
         else:
             stopped = any(f.id == STOPPED for _, f in self.result.faults)
             self.tally.state = "stopped" if stopped else "done"
+        finally:
+            self.ended.set()
 
 
 def _scan_one(
