@@ -3,16 +3,17 @@
 This module owns what a person watching a scan sees while it runs: for each
 context, the pages and objects read, the Llama Stack workloads found, and
 whether it is reading, done, stopped or failed. Counts are updated from the
-threads that read (plain integer updates); the lines are redrawn a few times
-a second. rich is imported only when stderr is a terminal.
+threads that read (under a lock: no page is lost); the lines are redrawn a
+few times a second. rich is imported only when stderr is a terminal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -24,13 +25,16 @@ class Tally:
     objects: int = 0
     found: int = 0
     state: str = "reading"  # reading, planning, done, stopped, failed
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def page(self, objects: int) -> None:
-        self.pages += 1
-        self.objects += objects
+        with self._lock:
+            self.pages += 1
+            self.objects += objects
 
     def kept(self) -> None:
-        self.found += 1
+        with self._lock:
+            self.found += 1
 
     def line(self) -> str:
         return (

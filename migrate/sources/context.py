@@ -121,7 +121,7 @@ class ContextSource(Source[Workload | Document]):
             fault = self._fault_of(task, f"{kind}s", namespace)
             if fault is not None:
                 listing.faults.append(fault)
-            if task.state == parallel.DONE:
+            if fault is None or not fault.stopped:  # read to its end, or refused
                 listing.finished += 1
         for namespace in sorted({d.namespace or "default" for d in listing.found}):
             read = config_maps[namespace]  # asked for before its first workload was kept
