@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 EXIT_CODES = """Exit codes (every command): 0 done, no finding at or above --fail-on;
 1 findings at or above --fail-on (default: error); 2 usage error, unreadable
-input, or output that would be overwritten; 3 cluster access failed."""
+input, or output that would be overwritten; 3 cluster access failed (or, with
+--deadline, a context gave nothing in time); 130 scan interrupted (Ctrl-C)."""
 
 app = typer.Typer(
     name="migrate",
@@ -447,6 +448,24 @@ def scan(
     timeout: Annotated[
         float, typer.Option("--timeout", metavar="SECONDS", help="Per request.", min=0.1)
     ] = 30.0,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections",
+            metavar="N",
+            help="Requests open at once per cluster (contexts are scanned at once).",
+            min=1,
+        ),
+    ] = 8,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            "--deadline",
+            metavar="SECONDS",
+            help="For the whole scan: what is not read by then is a scan-incomplete finding.",
+            min=0.1,
+        ),
+    ] = None,
     helm_values: Annotated[
         bool,
         typer.Option(
@@ -516,6 +535,8 @@ def scan(
             selector=selector,
             timeout=timeout,
             helm_values=helm_values,
+            max_connections=max_connections,
+            deadline=deadline,
         )
         return command.main(request, clusters, _say)
 

@@ -49,6 +49,7 @@ NOT_RAISABLE: dict[str, str] = {
 SCAN_ONLY: tuple[str, ...] = (
     "namespace-forbidden",
     "api-unavailable",
+    "scan-incomplete",
     "helm-release-unreadable",
     "helm-values-mismatch",
 )
@@ -297,6 +298,13 @@ def unavailable(c: Cluster, raises: bool) -> tuple[str, ...]:
     return ("-n", "slow", "--timeout", "0.5")
 
 
+def incomplete(c: Cluster, raises: bool) -> tuple[str, ...]:
+    seeded(c, "slow")
+    if raises:  # a list still unanswered when the deadline passes
+        cluster.delay(c.emulators["main"], "GET /apis/apps/v1/namespaces/slow/statefulsets", 60.0)
+    return ("-n", "slow", "--deadline", "2")
+
+
 def unreadable(c: Cluster, raises: bool) -> tuple[str, ...]:
     c.seed("main", release("failed" if raises else "deployed", SEED_VALUES))
     return ("-n", "research", "--helm-values")
@@ -313,6 +321,7 @@ def mismatched(c: Cluster, raises: bool) -> tuple[str, ...]:
 SCAN_CASES: dict[str, Callable[[Cluster, bool], tuple[str, ...]]] = {
     "namespace-forbidden": forbidden,
     "api-unavailable": unavailable,
+    "scan-incomplete": incomplete,
     "helm-release-unreadable": unreadable,
     "helm-values-mismatch": mismatched,
 }

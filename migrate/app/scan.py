@@ -11,33 +11,40 @@ to, and for a workload already on the new layout, what its upgrade changed.
 Faults of one namespace become
 findings, and the scan goes on; a cluster that cannot be used at all ends
 the run (exit code 3).
+
+Contexts are scanned at once, each in its own thread, and within one the
+independent reads run on a pool of ``--max-connections`` threads
+(:mod:`migrate.sources.parallel`); every result is put in the order of a
+one-at-a-time scan (contexts as given, then kinds, namespaces, releases), so
+the files, report and exit code do not depend on timing. ``--deadline`` and
+Ctrl-C stop the reading: what was read is planned and delivered, what was not
+is a ``scan-incomplete`` fault; a context that gave nothing means exit code
+3, Ctrl-C exit code 130.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from migrate.app import convert as pipeline
-from migrate.app import history, run, values
-from migrate.chart.profile import Profile, looks_like_credential
+from migrate.app import history, progress, releases, run
+from migrate.chart.profile import Profile
 from migrate.emit import layout
 from migrate.emit.files import Artifact
-from migrate.errors import InputError, MigrateError
-from migrate.model import Document, Finding, Plan, Status, Workload, owner_release
-from migrate.plan import verify as verifier
+from migrate.errors import EXIT_CLUSTER, InputError
+from migrate.model import Document, Finding, Status, Workload
 from migrate.plan.classify import is_llama_stack
 from migrate.plan.findings import finding
-from migrate.sources import cluster, helm_history, helm_release
-from migrate.sources.context import ContextSource, ListFault
+from migrate.sources import cluster, helm_history, helm_release, parallel
+from migrate.sources.context import ContextSource, ListFault, Listing
 from migrate.sources.interface import Problem
-from migrate.yaml import io as yamlio
 
 HELM_VALUES_FILE = layout.HELM_VALUES_FILE
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT) stopped the scan: 128 + the signal's number
+STOPPED = releases.STOPPED  # the finding of what a deadline or Ctrl-C left unread
 
 
 @dataclass
@@ -49,6 +56,7 @@ class ContextResult:
     result: pipeline.Result
     faults: list[tuple[str | None, Finding]] = field(default_factory=list)  # namespace, finding
     requests: int = 0
+    gave_nothing: bool = False  # stopped before any of its workload lists was read
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,8 @@ class Clusters:
     selector: str | None = None
     timeout: float = 30.0
     helm_values: bool = False  # also convert each release's deployed values
+    max_connections: int = cluster.MAX_CONNECTIONS  # requests open at once per cluster
+    deadline: float | None = None  # seconds for the whole scan
 
 
 def main(request: run.Request, clusters: Clusters, say: run.Say) -> int:
@@ -70,7 +80,8 @@ def main(request: run.Request, clusters: Clusters, say: run.Say) -> int:
     with run.collect_less():
         rules, chosen = run.start(request)
         policy = request.policy
-        with progress() as on_page:
+        stop = cluster.Stop(clusters.deadline)
+        with progress.progress() as watch:
             results = scan(
                 clusters.kubeconfig,
                 clusters.contexts,
@@ -84,7 +95,9 @@ def main(request: run.Request, clusters: Clusters, say: run.Say) -> int:
                 verify=policy.verify,
                 assume=policy.assume,
                 helm_values=clusters.helm_values,
-                on_page=on_page,
+                max_connections=clusters.max_connections,
+                stop=stop,
+                watch=watch,
             )
         produced = run.Produced(
             "scan",
@@ -102,26 +115,27 @@ def main(request: run.Request, clusters: Clusters, say: run.Say) -> int:
                 for r in results
             ],
         )
-        return run.deliver(request, chosen, rules, produced, say)
+        code = run.deliver(request, chosen, rules, produced, say)
+    if stop.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_CLUSTER if any(r.gave_nothing for r in results) else code
 
 
-@contextlib.contextmanager
-def progress() -> Iterator[Callable[[str], None] | None]:
-    """A spinner naming the page being read, on a terminal; nothing when piped."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console  # rich costs its import only on a terminal
+@dataclass(frozen=True)
+class _Scan:
+    """One scan's settings, shared by its contexts."""
 
-    with Console(stderr=True).status("connecting") as status:
-        pages = 0
-
-        def on_page(label: str) -> None:
-            nonlocal pages
-            pages += 1
-            status.update(f"{label} (page {pages})")
-
-        yield on_page
+    kubeconfig: Path | None
+    profile: Profile
+    policy: pipeline.Policy
+    namespaces: Sequence[str]
+    all_namespaces: bool
+    selector: str | None
+    timeout: float
+    helm_values: bool
+    page_size: int
+    max_connections: int
+    stop: cluster.Stop
 
 
 def scan(
@@ -139,35 +153,125 @@ def scan(
     assume: Mapping[str, str] | None = None,
     helm_values: bool = False,
     page_size: int = cluster.PAGE_SIZE,
-    on_page: Callable[[str], None] | None = None,
+    max_connections: int = cluster.MAX_CONNECTIONS,
+    deadline: float | None = None,
+    stop: cluster.Stop | None = None,
+    watch: progress.Watch | None = None,
 ) -> list[ContextResult]:
-    """Scan every context; raises ClusterError when a cluster cannot be used at all."""
-    policy = pipeline.Policy(preserve_behavior, adopt_defaults, verify, dict(assume or {}))
+    """Scan every context, all at once; raises ClusterError when a cluster cannot be used
+    at all (the first in the order of ``contexts``, as a one-at-a-time scan would).
+
+    ``stop`` (or a new one with ``deadline`` seconds) ends the reading early; so does
+    Ctrl-C (KeyboardInterrupt, then ``stop.interrupted``): what was read is planned and
+    returned, what was not is a fault.
+    """
+    settings = _Scan(
+        kubeconfig,
+        profile,
+        pipeline.Policy(preserve_behavior, adopt_defaults, verify, dict(assume or {})),
+        namespaces,
+        all_namespaces,
+        selector,
+        timeout,
+        helm_values,
+        page_size,
+        max(1, max_connections),
+        stop or cluster.Stop(deadline),
+    )
+    jobs = [
+        _Job(name, default_namespace, (watch or progress.Tally)(name))
+        for name, default_namespace in cluster.contexts(kubeconfig, list(contexts))
+    ]
+    for job in jobs:
+        job.start(settings)
+    # Waits on events, not Thread.join: a join that Ctrl-C interrupts may leave its thread
+    # marked as ended (before Python 3.13).
+    try:
+        for job in jobs:
+            while not job.ended.wait(0.1):  # short waits, for Ctrl-C to come through
+                pass
+    except KeyboardInterrupt:
+        settings.stop.interrupt()
+        for job in jobs:
+            job.ended.wait()  # soon: what is left is planning what was read
     results: list[ContextResult] = []
-    for name, default_namespace in cluster.contexts(kubeconfig, list(contexts)):
-        connection = cluster.connect(kubeconfig, name, default_namespace, timeout)
-        if on_page is not None:
-            connection.on_page = on_page
-        wanted: list[str | None] = (
-            [None] if all_namespaces else list(dict.fromkeys(namespaces or [default_namespace]))
-        )
-        source = ContextSource(
-            connection,
-            wanted,
-            lambda document: is_llama_stack(document, profile),
-            selector=selector,
-            page_size=page_size,
-        )
-        results.append(_scan_context(source, profile, policy, helm_values))
+    for job in jobs:
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        results.append(job.result)
     return results
 
 
-def _scan_context(
-    source: ContextSource, profile: Profile, policy: pipeline.Policy, helm_values: bool
+@dataclass
+class _Job:
+    """One context scanned in its own thread."""
+
+    context: str
+    default_namespace: str
+    tally: progress.Tally
+    ended: threading.Event = field(default_factory=threading.Event)
+    result: ContextResult | None = None
+    error: Exception | None = None
+
+    def start(self, settings: _Scan) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(settings,), name=f"scan-{self.context}", daemon=True
+        )
+        thread.start()
+
+    def _run(self, settings: _Scan) -> None:
+        try:
+            self.result = _scan_one(self.context, self.default_namespace, settings, self.tally)
+        except Exception as error:  # raised by scan(), in the order of the contexts
+            self.error = error
+            self.tally.state = "failed"
+        else:
+            stopped = any(f.id == STOPPED for _, f in self.result.faults)
+            self.tally.state = "stopped" if stopped else "done"
+        finally:
+            self.ended.set()
+
+
+def _scan_one(
+    name: str, default_namespace: str, settings: _Scan, tally: progress.Tally
 ) -> ContextResult:
+    connection = cluster.connect(
+        settings.kubeconfig,
+        name,
+        default_namespace,
+        settings.timeout,
+        max_connections=settings.max_connections,
+        stop=settings.stop,
+    )
+    connection.on_page = tally.page
+    wanted: list[str | None] = (
+        [None]
+        if settings.all_namespaces
+        else list(dict.fromkeys(settings.namespaces or [default_namespace]))
+    )
+    profile = settings.profile
+    source = ContextSource(
+        connection,
+        wanted,
+        lambda document: is_llama_stack(document, profile),
+        selector=settings.selector,
+        page_size=settings.page_size,
+        on_kept=tally.kept,
+    )
+    with parallel.Pool(settings.max_connections, name) as pool:
+        listing = source.list_all(pool)
+        tally.state = "planning"
+        return _scan_context(source, listing, pool, settings)
+
+
+def _scan_context(
+    source: ContextSource, listing: Listing, pool: parallel.Pool, settings: _Scan
+) -> ContextResult:
+    profile, policy, helm_values = settings.profile, settings.policy, settings.helm_values
     faults: list[tuple[str | None, Finding]] = []
     found: list[Workload | Document] = []
-    for item in source.read():
+    for item in listing.items():
         if isinstance(item, ListFault):
             faults.append((item.namespace, _fault_finding(item)))
         elif isinstance(item, Problem):
@@ -184,12 +288,26 @@ def _scan_context(
     )
     connection = source.connection
     if helm_values:
-        result = _with_helm_values(connection, result, profile, policy)
+        owners = releases.owners(result, (Status.NEEDS_MIGRATION,))
+        revisions = releases.read_all(
+            pool,
+            connection.stop,
+            owners,
+            lambda o: next(helm_release.Release(connection, *o).read()),
+            faults,
+        )
+        result = releases.with_helm_values(revisions, result, profile, policy)
+    owners = releases.owners(result, (Status.NEEDS_MIGRATION, Status.ALREADY_MIGRATED))
+    histories = releases.read_all(
+        pool,
+        connection.stop,
+        owners,
+        lambda o: next(helm_history.ReleaseHistory(connection, *o).read()),
+        faults,
+    )
     result = history.apply(
         result,
-        lambda name, namespace: next(
-            helm_history.ReleaseHistory(connection, name, namespace).read()
-        ),
+        lambda name, namespace: histories[(name, namespace)],
         profile,
         history.namespaces({w.namespace: w.config_maps for w in found if isinstance(w, Workload)}),
     )
@@ -199,10 +317,13 @@ def _scan_context(
         result,
         faults,
         connection.requests,
+        gave_nothing=connection.stop.fired() and listing.finished == 0,
     )
 
 
 def _fault_finding(fault: ListFault) -> Finding:
+    if fault.stopped:
+        return finding(STOPPED, fault.message)
     if fault.forbidden:
         return finding("namespace-forbidden", fault.message)
     return finding("api-unavailable", fault.message)
@@ -220,107 +341,3 @@ def _placed(context: str, artifacts: Iterable[Artifact]) -> list[Artifact]:
 def artifacts(results: Iterable[ContextResult]) -> list[Artifact]:
     """Every file of every context, under ``<context>/``."""
     return [a for r in results for o in r.result.outcomes for a in _placed(r.context, o.artifacts)]
-
-
-def _with_helm_values(
-    connection: cluster.Connection,
-    result: pipeline.Result,
-    profile: Profile,
-    policy: pipeline.Policy,
-) -> pipeline.Result:
-    """Add ``helm-values.yaml`` to each Helm-managed workload: its release's values, converted."""
-    outcomes: list[pipeline.Outcome] = []
-    releases: dict[tuple[str, str], helm_release.Revision | Problem] = {}
-    for outcome in result.outcomes:
-        plan = outcome.plan
-        owner = owner_release(plan.document.data.get("metadata") or {})
-        if plan.status is not Status.NEEDS_MIGRATION or owner is None:
-            outcomes.append(outcome)
-            continue
-        if owner not in releases:
-            # A release source gives one revision, or why there is none to start from.
-            releases[owner] = next(helm_release.Release(connection, *owner).read())
-        revision = releases[owner]
-        extra: list[Finding] = []
-        artifacts = list(outcome.artifacts)
-        if isinstance(revision, Problem):
-            extra.append(finding("helm-release-unreadable", revision.message))
-        else:
-            kept, withheld = withhold_credentials(revision.values)
-            try:
-                converted = values.convert(
-                    yamlio.dump(yamlio.to_commented(kept)),
-                    f"release {revision.release} v{revision.version}",
-                    profile,
-                    preserve_behavior=policy.preserve_behavior,
-                    adopt_defaults=policy.adopt_defaults,
-                )
-            except MigrateError as error:
-                extra.append(finding("helm-release-unreadable", str(error)))
-            else:
-                header = [
-                    f"# Values of Helm release {revision.release} (revision {revision.version}, "
-                    "the last deployed), converted for the new chart by migrate."
-                ]
-                if withheld:
-                    header += [
-                        "# Left out because their names look like credentials (this file is "
-                        "not a Secret);",
-                        "# `helm upgrade --reset-then-reuse-values` keeps the release's own: "
-                        + ", ".join(withheld),
-                    ]
-                artifacts.append(
-                    Artifact(
-                        layout.folder(plan) / HELM_VALUES_FILE,
-                        "\n".join(header) + "\n" + converted.text,
-                    )
-                )
-                if not yamlio.same(converted.target.desired, plan.run_config):
-                    extra.append(
-                        finding(
-                            "helm-values-mismatch",
-                            f"the values of release {revision.release} v{revision.version} do "
-                            "not explain the pod's env: helm-values.yaml follows the values, "
-                            "values-overlay.yaml the pod",
-                        )
-                    )
-        if extra:
-            plan = replace(plan, findings=plan.findings + tuple(extra))
-        if policy.verify and outcome.artifacts:
-            plan = _verify(plan, profile, outcome, revision)
-        outcomes.append(pipeline.Outcome(plan, tuple(artifacts), outcome.exact))
-    return pipeline.Result(result.documents, tuple(outcomes))
-
-
-def _verify(
-    plan: Plan,
-    profile: Profile,
-    outcome: pipeline.Outcome,
-    revision: helm_release.Revision | Problem,
-) -> Plan:
-    """``--verify`` with the release's deployed values under the overlay, as `helm upgrade
-    --reset-then-reuse-values -f values-overlay.yaml` renders it. The values stay in memory."""
-    if isinstance(revision, helm_release.Revision):
-        source = f"release {revision.release} v{revision.version}"
-        target = profile.target.with_release_values([(source, revision.values)])
-        profile = replace(profile, target=target)
-    overlay_text = outcome.artifacts[0].text  # values-overlay.yaml, as written
-    return verifier.check(plan, profile, overlay_text)
-
-
-def withhold_credentials(
-    tree: Mapping[str, Any], path: str = ""
-) -> tuple[dict[str, Any], list[str]]:
-    """``tree`` without the keys whose names look like credentials, and their paths."""
-    kept: dict[str, Any] = {}
-    withheld: list[str] = []
-    for key, value in tree.items():
-        where = f"{path}.{key}" if path else str(key)
-        if looks_like_credential(str(key)):
-            withheld.append(where)
-        elif isinstance(value, Mapping):
-            kept[key], inner = withhold_credentials(value, where)
-            withheld += inner
-        else:
-            kept[key] = value
-    return kept, withheld

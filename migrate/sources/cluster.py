@@ -9,12 +9,18 @@ ConfigMaps, and, for ``--helm-values``, the Secrets Helm stores releases in
 models. 5xx answers and timeouts are retried a bounded number of times with
 backoff; 401/403 on one namespace is a :class:`Fault` and the scan goes on;
 an unreachable cluster or rejected credentials end the run (exit code 3).
+
+A :class:`Connection` may be shared by threads (one urllib3 pool, sized to
+``--max-connections``); every request first asks the scan's :class:`Stop`
+(``--deadline``, Ctrl-C) whether to go on, and no request outlives the
+deadline: what is cut is a :class:`Fault` of kind ``stopped``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +37,7 @@ from migrate.sources import kubeconfig as kubeconfigs
 from migrate.sources.interface import SourceError
 
 PAGE_SIZE = 500
+MAX_CONNECTIONS = 8  # requests open at once per cluster (--max-connections)
 RETRIES = 3
 BACKOFF = 0.2  # seconds before the first retry; doubled each time
 
@@ -46,8 +53,55 @@ class Fault(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
-        self.kind = kind  # "forbidden" or "unavailable"
+        self.kind = kind  # "forbidden", "unavailable" or "stopped" (deadline, Ctrl-C)
         self.message = message
+
+
+class Stop:
+    """Whether a scan must stop early: its deadline passed, or it was interrupted.
+
+    Shared by every connection and worker of a scan; safe to ask from any thread.
+    """
+
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = deadline  # seconds from now, None: none
+        self._end = None if deadline is None else time.monotonic() + deadline
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self.reason = ""
+        self.interrupted = False
+
+    def interrupt(self) -> None:
+        """Stop now: the user pressed Ctrl-C (SIGINT)."""
+        self._fire("the scan was interrupted (Ctrl-C)", interrupted=True)
+
+    def _fire(self, reason: str, *, interrupted: bool = False) -> None:
+        with self._lock:
+            if not self._event.is_set():
+                self.reason = reason
+                self.interrupted = interrupted
+                self._event.set()
+
+    def fired(self) -> bool:
+        """True once the scan must stop."""
+        if not self._event.is_set() and self._end is not None and time.monotonic() >= self._end:
+            self._fire(f"the --deadline of {self.deadline:g} s passed")
+        return self._event.is_set()
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        return None if self._end is None else max(0.0, self._end - time.monotonic())
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep ``seconds`` or until the scan must stop; True if it must."""
+        left = self.remaining()
+        self._event.wait(seconds if left is None else min(seconds, left))
+        return self.fired()
+
+    def fault(self, what: str) -> Fault:
+        """The fault of a list that the stop cut: ``what`` was not read (to its end)."""
+        self.fired()
+        return Fault("stopped", f"listing {what} stopped: {self.reason}")
 
 
 @dataclass(frozen=True)
@@ -77,14 +131,21 @@ SECRETS = Resource("Secret", "v1", "secrets")
 
 @dataclass
 class Connection:
-    """One context's API client, with the count of requests sent through it."""
+    """One context's API client, with the count of requests sent through it.
+
+    Threads may share it; ``max_connections`` is the size of its urllib3 pool,
+    and the number of threads that :mod:`migrate.sources.context` lists with.
+    """
 
     context: str
     namespace: str  # the context's default namespace
     api: client.ApiClient
     timeout: float
     requests: int = 0
-    on_page: Callable[[str], None] = field(default=lambda label: None)
+    on_page: Callable[[int], None] = field(default=lambda objects: None)  # objects in the page
+    max_connections: int = MAX_CONNECTIONS
+    stop: Stop = field(default_factory=Stop)
+    _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def list(
         self,
@@ -106,8 +167,9 @@ class Connection:
             path = resource.path(namespace)
             parameters = {"namespace": namespace} if namespace else {}
             page = self._get(path, parameters, query, f"{resource.kind}s {where}")
-            self.on_page(f"{self.context}: {resource.kind}s {where}")
-            for item in page.get("items") or []:
+            items = page.get("items") or []
+            self.on_page(len(items))
+            for item in items:
                 if isinstance(item, dict):
                     item.setdefault("apiVersion", resource.api_version)
                     item.setdefault("kind", resource.kind)
@@ -124,11 +186,15 @@ class Connection:
         what: str,
     ) -> Any:
         delay = BACKOFF
+        stop = self.stop
         for attempt in range(RETRIES + 1):
             last = attempt == RETRIES
-            self.requests += 1
+            if stop.fired():
+                raise stop.fault(what)
+            with self._counting:
+                self.requests += 1
             try:
-                return json.loads(self._request(path, parameters, query))
+                return json.loads(self._request(path, parameters, query, self._timeout()))
             except ApiException as error:
                 if error.status == 401:
                     raise ClusterError(
@@ -145,6 +211,8 @@ class Connection:
                         + (f" after {attempt + 1} attempts" if attempt else ""),
                     ) from None
             except urllib3.exceptions.MaxRetryError as error:
+                if stop.fired():
+                    raise stop.fault(what) from None
                 if _refused(error.reason):
                     if last:
                         raise ClusterError(
@@ -156,17 +224,30 @@ class Connection:
                         "unavailable", f"listing {what} failed: {_short(error.reason)}"
                     ) from None
             except (urllib3.exceptions.HTTPError, TimeoutError, ValueError) as error:
+                if stop.fired():
+                    raise stop.fault(what) from None
                 if last:
                     raise Fault(
                         "unavailable",
                         f"listing {what} failed after {attempt + 1} attempts: {_short(error)}",
                     ) from None
-            time.sleep(delay)
+            if stop.wait(delay):
+                raise stop.fault(what)
             delay *= 2
         raise AssertionError("unreachable")
 
+    def _timeout(self) -> float:
+        """--timeout, but no longer than the deadline leaves (and a little: the request
+        that it cuts is then a stopped one, not a timed-out one)."""
+        left = self.stop.remaining()
+        return self.timeout if left is None else min(self.timeout, left + 0.05)
+
     def _request(
-        self, path: str, parameters: dict[str, str], query: Sequence[tuple[str, Any]]
+        self,
+        path: str,
+        parameters: dict[str, str],
+        query: Sequence[tuple[str, Any]],
+        timeout: float,
     ) -> Any:
         """One GET as the client's generated methods send it; the body, undecoded."""
         request = self.api.param_serialize(
@@ -177,7 +258,7 @@ class Connection:
             header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"],
         )
-        response = self.api.call_api(*request, _request_timeout=self.timeout)
+        response = self.api.call_api(*request, _request_timeout=timeout)
         response.read()
         if not 200 <= response.status <= 299:
             raise ApiException.from_response(http_resp=response, body=None, data=None)
@@ -231,8 +312,17 @@ def contexts(kubeconfig: Path | None, wanted: list[str]) -> list[tuple[str, str]
     return [(name, by_name[name]) for name in dict.fromkeys(wanted)]
 
 
-def connect(kubeconfig: Path | None, context: str, namespace: str, timeout: float) -> Connection:
-    """An API client for ``context``; urllib3's own retries off (ours are bounded)."""
+def connect(
+    kubeconfig: Path | None,
+    context: str,
+    namespace: str,
+    timeout: float,
+    *,
+    max_connections: int = MAX_CONNECTIONS,
+    stop: Stop | None = None,
+) -> Connection:
+    """An API client for ``context``; urllib3's own retries off (ours are bounded), its
+    pool sized to ``max_connections``."""
     configuration = client.Configuration()
     try:
         if context == "in-cluster" and kubeconfig is None and _in_cluster():
@@ -247,7 +337,15 @@ def connect(kubeconfig: Path | None, context: str, namespace: str, timeout: floa
     except (ConfigException, OSError) as error:
         raise SourceError(f"kubeconfig, context {context}: {_one_line(error)}") from None
     configuration.retries = 0
-    return Connection(context, namespace, client.ApiClient(configuration), timeout)
+    configuration.connection_pool_maxsize = max_connections
+    return Connection(
+        context,
+        namespace,
+        client.ApiClient(configuration),
+        timeout,
+        max_connections=max_connections,
+        stop=stop or Stop(),
+    )
 
 
 def _in_cluster() -> bool:

@@ -3,21 +3,31 @@
 This module owns the order of reading a cluster: list Deployments and
 StatefulSets (paged) in each namespace asked for, keep those the caller
 wants (the Llama Stack ones), then list the ConfigMaps of their namespaces,
-once each. Objects become documents in the layout ``kubectl`` users know
+once each. The lists are independent, so they run at once on a
+:class:`~migrate.sources.parallel.Pool` (pages of one list stay in order, as
+``continue`` tokens require; each page is filtered as it arrives and only
+the objects kept are held); a namespace's ConfigMaps are listed as soon as
+one of its workloads is kept. Whatever the timing, results come in the
+order of a one-at-a-time read: kinds, then namespaces as asked, then the
+ConfigMaps by namespace. Objects become documents in the layout ``kubectl`` users know
 (server-set fields removed), so a scan of objects and a conversion of the
 same objects written in that layout give byte-identical files. A list that
-cannot be read is a :class:`ListFault`, and the scan goes on.
+cannot be read is a :class:`ListFault`, and the scan goes on; so is one that
+the scan's stop (``--deadline``, Ctrl-C) cut, and the objects it had kept are
+still read.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from migrate import fastpath
 from migrate.model import Document, Origin, Workload
-from migrate.sources import cluster, workloads
+from migrate.sources import cluster, parallel, workloads
 from migrate.sources.interface import Problem, Source
 from migrate.sources.server_fields import clean
 from migrate.yaml import io as yamlio
@@ -30,6 +40,23 @@ class ListFault(Problem):
 
     namespace: str | None = None  # None: across all namespaces
     forbidden: bool = False
+    stopped: bool = False  # cut by the scan's deadline or an interrupt
+
+
+@dataclass
+class Listing:
+    """What the lists of one context gave, in the order of a one-at-a-time read."""
+
+    faults: list[ListFault] = field(default_factory=list)
+    config_maps: list[Document] = field(default_factory=list)
+    found: list[Document] = field(default_factory=list)  # the workloads kept
+    complete: list[str] = field(default_factory=list)  # namespaces whose ConfigMaps were read
+    finished: int = 0  # workload lists read to their end (or refused), not cut
+
+    def items(self) -> Iterator[Workload | Document | Problem]:
+        """Faults, then the ConfigMaps (documents), then the workloads."""
+        yield from self.faults
+        yield from workloads.gather(self.config_maps + self.found, self.complete)
 
 
 class ContextSource(Source[Workload | Document]):
@@ -48,41 +75,102 @@ class ContextSource(Source[Workload | Document]):
         *,
         selector: str | None = None,
         page_size: int = cluster.PAGE_SIZE,
+        on_kept: Callable[[], None] = lambda: None,
     ) -> None:
         self.connection = connection
         self.namespaces = tuple(namespaces)
         self.keep = keep
         self.selector = selector
         self.page_size = page_size
+        self.on_kept = on_kept  # called for each workload kept, from the reading thread
 
     def read(self) -> Iterator[Workload | Document | Problem]:
+        with parallel.Pool(self.connection.max_connections, self.connection.context) as pool:
+            listing = self.list_all(pool)
+        yield from listing.items()
+
+    def list_all(self, pool: parallel.Pool) -> Listing:
+        """Every list of the context, at once on ``pool``, until done or stopped.
+
+        Raises the first error (in the order of a one-at-a-time read) that is not
+        a list's fault: a cluster that cannot be used at all.
+        """
         connection = self.connection
-        found: list[Document] = []
+        batch = parallel.Batch(pool, connection.stop)
+        lock = threading.Lock()
+        config_maps: dict[str, parallel.Task[list[Document]]] = {}
+
+        def needs_config_maps(namespace: str) -> None:
+            with lock:
+                if namespace not in config_maps:
+                    config_maps[namespace] = batch.submit(lambda: self._config_maps(namespace))
+
+        lists: list[tuple[str, str | None, list[Document], parallel.Task[None]]] = []
         for resource in (cluster.DEPLOYMENTS, cluster.STATEFUL_SETS):
             for namespace in self.namespaces:
-                try:
-                    for item in connection.list(
-                        resource, namespace, selector=self.selector, page_size=self.page_size
-                    ):
-                        document = self._kept(item)
-                        if document is not None:
-                            found.append(document)
-                except cluster.Fault as fault:
-                    yield _fault(fault, namespace)
-        config_maps: list[Document] = []
-        complete: list[str] = []
-        for namespace in sorted({d.namespace or "default" for d in found}):
-            try:
-                config_maps += [
-                    to_document(item, connection.context, as_text=not fastpath.enabled())
-                    for item in connection.list(
-                        cluster.CONFIG_MAPS, namespace, page_size=self.page_size
-                    )
-                ]
-                complete.append(namespace)
-            except cluster.Fault as fault:
-                yield _fault(fault, namespace)
-        yield from workloads.gather(config_maps + found, complete)
+                kept: list[Document] = []
+                task = batch.submit(
+                    functools.partial(self._workloads, resource, namespace, kept, needs_config_maps)
+                )
+                lists.append((resource.kind, namespace, kept, task))
+        batch.wait()
+
+        listing = Listing()
+        for kind, namespace, kept, task in lists:
+            listing.found += list(kept)  # a list that failed midway keeps what it had read
+            fault = self._fault_of(task, f"{kind}s", namespace)
+            if fault is not None:
+                listing.faults.append(fault)
+            if fault is None or not fault.stopped:  # read to its end, or refused
+                listing.finished += 1
+        for namespace in sorted({d.namespace or "default" for d in listing.found}):
+            read = config_maps[namespace]  # asked for before its first workload was kept
+            fault = self._fault_of(read, "ConfigMaps", namespace)
+            if fault is not None:
+                listing.faults.append(fault)
+            else:
+                listing.config_maps += read.result()
+                listing.complete.append(namespace)
+        return listing
+
+    def _workloads(
+        self,
+        resource: cluster.Resource,
+        namespace: str | None,
+        kept: list[Document],
+        needs_config_maps: Callable[[str], None],
+    ) -> None:
+        for item in self.connection.list(
+            resource, namespace, selector=self.selector, page_size=self.page_size
+        ):
+            document = self._kept(item)
+            if document is not None:
+                needs_config_maps(document.namespace or "default")
+                kept.append(document)
+                self.on_kept()
+
+    def _config_maps(self, namespace: str) -> list[Document]:
+        connection = self.connection
+        return [
+            to_document(item, connection.context, as_text=not fastpath.enabled())
+            for item in connection.list(cluster.CONFIG_MAPS, namespace, page_size=self.page_size)
+        ]
+
+    def _fault_of(
+        self, task: parallel.Task[Any], what: str, namespace: str | None
+    ) -> ListFault | None:
+        """The fault of a list, None if it was read; raises what is not a list's fault."""
+        if task.state == parallel.CUT:
+            return self._stopped(what, namespace)
+        try:
+            task.result()
+        except cluster.Fault as fault:
+            return _fault(fault, namespace)
+        return None
+
+    def _stopped(self, what: str, namespace: str | None) -> ListFault:
+        where = f"in namespace {namespace}" if namespace else "across all namespaces"
+        return _fault(self.connection.stop.fault(f"{what} {where}"), namespace)
 
     def _kept(self, item: Mapping[str, Any]) -> Document | None:
         """A listed workload as a document, if ``keep`` wants it.
@@ -101,7 +189,12 @@ class ContextSource(Source[Workload | Document]):
 
 
 def _fault(fault: cluster.Fault, namespace: str | None) -> ListFault:
-    return ListFault(fault.message, namespace, forbidden=fault.kind == "forbidden")
+    return ListFault(
+        fault.message,
+        namespace,
+        forbidden=fault.kind == "forbidden",
+        stopped=fault.kind == "stopped",
+    )
 
 
 def to_document(item: Mapping[str, Any], context: str, *, as_text: bool = True) -> Document:

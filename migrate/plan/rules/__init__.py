@@ -41,6 +41,7 @@ from migrate.plan.rules import (
     older_image,
     own_config,
     release_history_incomplete,
+    scan_incomplete,
     secret_variable,
     self_check,
     server_fields_removed,
@@ -86,6 +87,7 @@ RULES: tuple[ModuleType, ...] = (
     # Reading a cluster (`migrate scan`).
     namespace_forbidden,
     api_unavailable,
+    scan_incomplete,
     helm_release_unreadable,
     helm_values_mismatch,
     # Workloads already on the new layout.

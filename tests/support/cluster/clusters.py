@@ -73,8 +73,12 @@ def _refusing_port() -> Iterator[int]:
 
 
 @contextlib.asynccontextmanager
-async def running(contexts: Sequence[str] = ("main",), *, tmp_path: Path) -> AsyncIterator[Cluster]:
+async def running(
+    contexts: Sequence[str] = ("main",), *, tmp_path: Path, latency: float = 0.0
+) -> AsyncIterator[Cluster]:
     """Start one :class:`Emulator` with a ``kmock.Server`` on 127.0.0.1 per context name.
+
+    ``latency`` (seconds) holds every answer of every emulator that long.
 
     Writes ``tmp_path/kubeconfig.yaml`` (token auth with :data:`FAKE_TOKEN`, plain http).
     Call the synchronous ``kubernetes`` client through ``asyncio.to_thread``.
@@ -87,7 +91,7 @@ async def running(contexts: Sequence[str] = ("main",), *, tmp_path: Path) -> Asy
         emulators: dict[str, Emulator] = {}
         urls: dict[str, str] = {}
         for name in contexts:
-            emulator = await stack.enter_async_context(Emulator())
+            emulator = await stack.enter_async_context(Emulator(latency=latency))
             server = await stack.enter_async_context(kmock.Server(emulator))
             emulators[name] = emulator
             urls[name] = str(server.url).rstrip("/")

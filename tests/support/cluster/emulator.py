@@ -83,10 +83,17 @@ class Emulator(kmock.KubernetesEmulator):
     * ``declared`` resources (by default :data:`DEFAULT_RESOURCES`) answer empty
       lists with 200 instead of kmock's 404.
 
+    * ``latency`` (seconds) holds every answer that long, as a distant API server
+      does; ``in_flight`` counts the requests being served now and ``peak_in_flight``
+      the most ever served at once (what a client's bound on connections must hold).
+
     Watches are served by kmock unchanged (no selectors); PUT is not handled.
     """
 
     declared: tuple[str, ...] = DEFAULT_RESOURCES
+    latency: float = 0.0
+    in_flight: int = attrs.field(default=0, init=False)
+    peak_in_flight: int = attrs.field(default=0, init=False)
     _delays: list[Delay] = attrs.field(factory=list, init=False)
     _revision: int = attrs.field(default=1, init=False)
     _continue_floor: int = attrs.field(default=0, init=False)
@@ -195,6 +202,16 @@ class Emulator(kmock.KubernetesEmulator):
         return plural[:1].upper() + plural[1:].removesuffix("s")
 
     async def _handle(self, request: kmock.Request) -> Any:
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            return await self._delayed(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _delayed(self, request: kmock.Request) -> Any:
         for rule in list(self._delays):
             if rule.remaining == 0 or request not in rule.view:
                 continue

@@ -1,0 +1,293 @@
+"""``migrate scan`` of several clusters at once: the same bytes as one request at a time,
+a bound on open requests, ``--deadline`` and Ctrl-C, and progress on a terminal.
+
+The emulators serve on the test's loop while the command line runs in a
+subprocess (waited for in a thread). Nothing here asserts a duration: a
+deadline is tested against a request held far longer than it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.app import scan
+from migrate.chart import profile
+from migrate.emit import files
+from tests.support import cluster
+from tests.support.cli import ROOT, environment, migrate
+from tests.support.cluster import Cluster, running
+
+OBJECTS = ROOT / "fixtures" / "cluster" / "objects.yaml"
+PROFILE = profile.load()
+LLAMA = "ghcr.io/tu-wien-datalab/llama-stack:main"
+SEED_VALUES = {"vectorStore": {"defaultProvider": "milvus"}, "env": {"LOG_LEVEL": "info"}}
+NAMESPACES = ("-n", "research", "-n", "search", "-n", "default", "-n", "ai", "-n", "web")
+
+
+def llama(namespace: str, provider: str) -> dict[str, Any]:
+    return cluster.deployment(
+        "llama-stack", namespace, env={"VECTOR_STORE_DEFAULT_PROVIDER": provider}, image=LLAMA
+    )
+
+
+def seed_fleet(c: Cluster) -> None:
+    """Each context: the seed objects (three Llama Stack workloads, one a Helm release with
+    a history), one more in ``ai``, and web servers, over two pages in the first."""
+    for index, context in enumerate(c.contexts):
+        objects = cluster.objects_from_manifest(OBJECTS)
+        objects += [
+            cluster.helm_release_secret("llama-stack", "research", 1, "superseded", {}),
+            cluster.helm_release_secret("llama-stack", "research", 2, "deployed", SEED_VALUES),
+            llama("ai", ("milvus", "faiss", "sqlite-vec")[index % 3]),
+        ]
+        objects += [
+            cluster.deployment(f"web-{n:04d}", "web", image="nginx:1.27")
+            for n in range(600 if index == 0 else 40)
+        ]
+        c.seed(context, objects)
+    # The first context answers slowest: its results come last, yet are reported first.
+    c.emulators[c.contexts[0]].latency = 0.05
+
+
+def inject_faults(c: Cluster) -> None:
+    """A forbidden namespace in the second context, a failing one (through the retries)
+    in the third; faults are used up by a run, so each run gets its own."""
+    second, third = c.emulators[c.contexts[1]], c.emulators[c.contexts[2]]
+    cluster.forbid(second, "apps/v1/statefulsets", "search")
+    cluster.fail(third, "GET /api/v1/namespaces/ai/configmaps", 503, times=4)
+
+
+async def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(migrate, *args)
+
+
+def fault_ids(report: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    return {s["context"]: [(f["namespace"], f["id"]) for f in s["faults"]] for s in report["scan"]}
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.asyncio
+async def test_one_request_at_a_time_and_many_give_the_same_bytes(tmp_path: Path) -> None:
+    out = tmp_path / "migrated"
+    runs: dict[str, tuple[int, str, str, dict[str, bytes]]] = {}
+    async with running(("eu", "us", "ap"), tmp_path=tmp_path) as c:
+        seed_fleet(c)
+        for bound in ("1", "8"):
+            inject_faults(c)
+            done = await run_cli(
+                "scan", "--kubeconfig", str(c.kubeconfig), *(f"--context={n}" for n in c.contexts),
+                *NAMESPACES, "--helm-values", "-d", str(out), "-o", "json",
+                "--max-connections", bound,
+            )  # fmt: skip
+            runs[bound] = (done.returncode, done.stdout, done.stderr, tree(out))
+            shutil.rmtree(out)
+        peaks = {name: e.peak_in_flight for name, e in c.emulators.items()}
+    assert runs["1"] == runs["8"]
+    code, stdout, stderr, written = runs["8"]
+    assert code == 1, stderr  # api-unavailable is an error
+    report = json.loads(stdout)
+    assert [s["context"] for s in report["scan"]] == ["eu", "us", "ap"]
+    faults = fault_ids(report)
+    assert faults == {
+        "eu": [],
+        "us": [("search", "namespace-forbidden")],
+        "ap": [("ai", "api-unavailable")],
+    }
+    assert [w["context"] for w in report["workloads"]] == ["eu"] * 4 + ["us"] * 3 + ["ap"] * 4
+    assert "eu/research/llama-stack/helm-values.yaml" in written
+    assert "pages," not in stderr  # no progress lines on a pipe
+    assert max(peaks.values()) > 1  # the second run did open several requests at once
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bound", [1, 3])
+async def test_the_bound_on_open_requests_holds_at_the_emulator(tmp_path: Path, bound: int) -> None:
+    async with running(("a", "b"), tmp_path=tmp_path, latency=0.05) as c:
+        namespaces = [f"team-{n}" for n in range(10)]
+        for context in c.contexts:
+            c.seed(context, [llama(namespace, "milvus") for namespace in namespaces])
+        results = await asyncio.to_thread(
+            lambda: scan.scan(
+                c.kubeconfig,
+                c.contexts,
+                PROFILE,
+                namespaces=namespaces,
+                max_connections=bound,
+            )
+        )
+        peaks = [e.peak_in_flight for e in c.emulators.values()]
+    # 20 workload lists, then 10 ConfigMap lists, per cluster: the bound is reached, not passed.
+    assert peaks == [bound, bound]
+    assert [len(r.result.outcomes) for r in results] == [10, 10]
+    assert [r.requests for r in results] == [30, 30]
+
+
+@pytest.mark.asyncio
+async def test_a_deadline_keeps_what_was_read_and_names_what_was_not(tmp_path: Path) -> None:
+    out = tmp_path / "migrated"
+    async with running(("fast", "cut", "silent"), tmp_path=tmp_path) as c:
+        for context in c.contexts:
+            c.seed(context, [llama("ai", "milvus"), llama("slow", "faiss")])
+        cluster.delay(c.emulators["cut"], "GET /apis/apps/v1/namespaces/slow/deployments", 60.0)
+        c.emulators["silent"].latency = 60.0  # nothing answered before the deadline
+        base = ("scan", "--kubeconfig", str(c.kubeconfig), "-n", "ai", "-n", "slow")
+        partial = await run_cli(
+            *base, "--context", "fast", "--context", "cut", "--deadline", "3", "-d", str(out),
+            "-o", "json",
+        )  # fmt: skip
+        nothing = await run_cli(
+            *base, *(f"--context={n}" for n in c.contexts), "--deadline", "3", "--dry-run",
+            "-o", "json",
+        )  # fmt: skip
+    # A fault where the deadline cut; what was read is planned and written; exit 1 (an error).
+    assert partial.returncode == 1, partial.stderr
+    report = json.loads(partial.stdout)
+    faults = fault_ids(report)
+    assert faults == {"fast": [], "cut": [("slow", "scan-incomplete")]}
+    (message,) = [f["message"] for f in report["scan"][1]["faults"]]
+    assert message == (
+        "listing Deployments in namespace slow stopped: the --deadline of 3 s passed"
+    )
+    assert [(w["context"], w["namespace"]) for w in report["workloads"]] == [
+        ("fast", "ai"),
+        ("fast", "slow"),
+        ("cut", "ai"),
+    ]
+    written = tree(out)
+    assert "cut/ai/llama-stack/values-overlay.yaml" in written
+    assert not any(name.startswith("cut/slow") for name in written)
+    # A context that gave nothing in time: the report still comes, and exit code 3.
+    assert nothing.returncode == 3, nothing.stderr
+    report = json.loads(nothing.stdout)
+    silent = report["scan"][2]
+    assert silent["context"] == "silent"
+    assert [(f["namespace"], f["id"]) for f in silent["faults"]] == [
+        ("ai", "scan-incomplete"),
+        ("slow", "scan-incomplete"),
+        ("ai", "scan-incomplete"),
+        ("slow", "scan-incomplete"),
+    ]
+    assert "Traceback" not in nothing.stderr
+
+
+# Python leaves SIGINT ignored if it starts so (as under some test runners): restore it.
+_INTERRUPTIBLE = """\
+import runpy, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.argv = ["migrate", *sys.argv[1:]]
+runpy.run_module("migrate", run_name="__main__")
+"""
+
+
+@pytest.mark.asyncio
+async def test_ctrl_c_mid_scan_reports_what_was_read_and_leaves_no_partial_file(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "migrated"
+    async with running(tmp_path=tmp_path) as c:
+        c.seed("main", [llama("ai", "milvus"), llama("slow", "faiss")])
+        emulator = c.emulators["main"]
+        cluster.delay(emulator, "GET /apis/apps/v1/namespaces/slow/deployments", 60.0)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _INTERRUPTIBLE, "scan", "--kubeconfig", str(c.kubeconfig),
+             "-n", "ai", "-n", "slow", "-d", str(out), "-o", "json"],
+            cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        try:
+            # Mid-scan: everything answered but the held list.
+            expected = {
+                "/apis/apps/v1/namespaces/ai/deployments",
+                "/apis/apps/v1/namespaces/slow/deployments",
+                "/apis/apps/v1/namespaces/ai/statefulsets",
+                "/apis/apps/v1/namespaces/slow/statefulsets",
+                "/api/v1/namespaces/ai/configmaps",
+            }
+            for _ in range(600):
+                seen = {path for _, path, _ in cluster.requests(emulator)}
+                if expected <= seen and emulator.in_flight == 1:
+                    break
+                assert process.poll() is None, process.communicate()
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(f"the scan did not get midway: {seen}")
+            await asyncio.sleep(0.5)  # the answers read by the client
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = await asyncio.to_thread(process.communicate, timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == scan.EXIT_INTERRUPTED == 130, stderr
+    assert "Traceback" not in stderr
+    report = json.loads(stdout)
+    ((namespace, found_id, message),) = [
+        (f["namespace"], f["id"], f["message"]) for f in report["scan"][0]["faults"]
+    ]
+    assert (namespace, found_id) == ("slow", "scan-incomplete")
+    assert message.endswith("stopped: the scan was interrupted (Ctrl-C)")
+    assert [w["namespace"] for w in report["workloads"]] == ["ai"]
+    written = tree(out)
+    assert "main/ai/llama-stack/values-overlay.yaml" in written
+    assert not [p for p in out.rglob("*") if files.is_temporary(p.name)]
+    assert not any(name.startswith("main/slow") for name in written)
+
+
+def read_terminal(fd: int) -> str:
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError as error:  # EIO once the other side is closed
+            if error.errno != errno.EIO:
+                raise
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.asyncio
+async def test_progress_is_a_line_per_context_on_a_terminal(tmp_path: Path) -> None:
+    async with running(("eu", "us"), tmp_path=tmp_path) as c:
+        for context in c.contexts:
+            c.seed(context, [llama("ai", "milvus"), llama("ml", "faiss")])
+            c.seed(context, [cluster.deployment("web", "ai", image="nginx:1.27")])
+        leader, follower = os.openpty()
+        try:
+            done = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "migrate", "scan", "--kubeconfig", str(c.kubeconfig),
+                 "--context", "eu", "--context", "us", "-A", "--dry-run"],
+                cwd=ROOT, env=environment(extra_env={"TERM": "xterm", "COLUMNS": "120"}),
+                stdout=subprocess.PIPE, stderr=follower, timeout=120, check=False,
+            )  # fmt: skip
+            os.close(follower)
+            shown = read_terminal(leader)
+        finally:
+            os.close(leader)
+    assert done.returncode == 0, shown
+    for context in ("eu", "us"):
+        # Deployments (one page, 3 objects) and StatefulSets (one page, none) across all
+        # namespaces; ConfigMaps of ai and ml (a page each).
+        line = f"{context}: 4 pages, 3 objects, 2 Llama Stack workloads (done)"
+        assert line in shown, shown
