@@ -416,7 +416,7 @@ def fleet(
             f"{contexts} emulated clusters of {deployments:,} Deployments each, {llama} of them "
             f"Llama Stack in {namespaces} namespaces; {_latency(latency_ms)}; the floor is "
             f"the first start to the last end of {contexts} bare lists, one process each "
-            f"(each alone in it: {figures['one_list']:.2f} s); median of {repeats}; "
+            f"(each list's own time among them: {figures['one_list']:.2f} s); median of {repeats}; "
             f"{figures['requests']} requests a scan",
         ),
         Row(
