@@ -12,7 +12,9 @@ settings set them apart from the test suite's, which they leave as it is:
   cache in memory. Without it the emulator walks every stored object for each
   page (a tenth of a second for 5,000 Deployments), and with eight clusters
   in one process the floor would be the emulator's own Python, not the
-  clients' work. Each answer is still encoded as JSON per request.
+  clients' work. Each answer is still encoded as JSON per request. The
+  clusters of :func:`running` hold the same objects, seeded alike, so they
+  share what they keep: one warm-up run of one context warms them all.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ class Distant(Emulator):
     """The test suite's emulator, answering after ``latency`` seconds, its list answers kept."""
 
     latency: float = 0.0
-    _answers: dict[tuple[str, tuple[tuple[str, str], ...]], kmock.Payload] = attrs.field(
-        factory=dict, init=False
+    answers: dict[tuple[str, tuple[tuple[str, str], ...]], kmock.Payload] = attrs.field(
+        factory=dict
     )
+    """List answers kept, by path and query; shared only by clusters holding the same objects."""
 
     async def _handle(self, request: kmock.Request) -> Any:
         if self.latency:
@@ -47,9 +50,9 @@ class Distant(Emulator):
 
     async def _serve_list(self, request: kmock.Request) -> kmock.Payload:
         key = (request.url.path, tuple(sorted(request.params.items())))
-        if key not in self._answers:
-            self._answers[key] = await super()._serve_list(request)
-        return self._answers[key]
+        if key not in self.answers:
+            self.answers[key] = await super()._serve_list(request)
+        return self.answers[key]
 
 
 def kubeconfig(servers: Mapping[str, str]) -> dict[str, Any]:
@@ -88,17 +91,18 @@ async def running(
     latency: float,
     directory: Path,
 ) -> AsyncIterator[Fleet]:
-    """Start a :class:`Distant` emulator per context, each holding ``objects``.
+    """Start a :class:`Distant` emulator per context, each holding ``objects``, sharing answers.
 
     Call the synchronous ``kubernetes`` client (or a child process) through
     ``asyncio.to_thread``: the emulators answer on this event loop.
     """
     stored = list(objects)
+    answers: dict[tuple[str, tuple[tuple[str, str], ...]], kmock.Payload] = {}
     async with contextlib.AsyncExitStack() as stack:
         emulators: dict[str, Distant] = {}
         urls: dict[str, str] = {}
         for name in contexts:
-            emulator = await stack.enter_async_context(Distant(latency=latency))
+            emulator = await stack.enter_async_context(Distant(latency=latency, answers=answers))
             emulator.seed(stored)
             server = await stack.enter_async_context(kmock.Server(emulator))
             emulators[name] = emulator
