@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import convert, scan
+from benchmarks import children, convert, scan
 from benchmarks import help as help_screen
 from benchmarks.common import ROOT, Row, machine, quiet
 from benchmarks.generate import generate
@@ -58,11 +58,11 @@ def convert_profile(deployments: int) -> str | None:
 def scan_profile(deployments: int) -> str | None:
     with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
         path = Path(temporary) / "profile.txt"
-        os.environ[scan.PROFILE_ENV] = str(path)  # read by the scan's child process
+        os.environ[children.PROFILE_ENV] = str(path)  # read by the scan's child process
         try:
             scan.run(deployments, repeats=1)
         finally:
-            del os.environ[scan.PROFILE_ENV]
+            del os.environ[children.PROFILE_ENV]
         return path.read_text() if path.exists() else None
 
 

@@ -15,7 +15,7 @@ Each cluster is kmock's Kubernetes emulator (extended by the test suite's
 Each measured run is a child process of its own, so that its memory is its
 own: the child imports what it needs, notes its resident size (the baseline),
 times the work alone, and reports its peak resident size
-(``benchmarks/probe.py``). The bare list is the official client sending the
+(``benchmarks/children.py``). The bare list is the official client sending the
 request of ``list_deployment_for_all_namespaces`` with ``limit=500`` and
 ``continue``, each page's raw body decoded with ``json.loads``: the least any
 scanner built on that client can do.
@@ -30,20 +30,15 @@ import argparse
 import asyncio
 import contextlib
 import functools
-import json
 import math
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import clusters, probe
-from benchmarks.common import ROOT, Row, quiet
+from benchmarks import children, clusters
+from benchmarks.common import Row
 from benchmarks.generate import applications
 
 SCAN_GOAL = 1.5
@@ -52,10 +47,7 @@ FLEET_GOAL = 1.5
 MEMORY_GOAL_MB = 60
 FLEET_MEMORY_GOAL_MB = 150
 LATENCY_MS = 50
-PAGE = 500
 HISTORY_LISTS = 2  # a release's history: Helm keeps it in Secrets, or ConfigMaps
-
-PROFILE_ENV = "MIGRATE_BENCH_PROFILE"  # a file: the scan child writes a pyinstrument profile
 
 
 @functools.cache
@@ -73,162 +65,6 @@ def _objects(deployments: int, llama_share: float) -> tuple[list[dict[str, Any]]
         if app.llama_stack:
             namespaces.add(app.namespace)
     return objects, frozenset(namespaces)
-
-
-# --- the children ------------------------------------------------------------------------------
-
-
-def _child_scan(kubeconfig: str, output: str, *contexts: str) -> dict[str, Any]:
-    from migrate import report  # noqa: F401  (imported before the baseline)
-    from migrate.cli import app
-    from migrate.sources import cluster  # noqa: F401  (the kubernetes client)
-
-    baseline = probe.status_kb("VmRSS")
-    profile_to = os.environ.get(PROFILE_ENV)
-    profiler: Any = None
-    if profile_to:
-        from pyinstrument import Profiler
-
-        profiler = Profiler(interval=0.001)
-        profiler.start()
-    arguments = ["scan", "--kubeconfig", kubeconfig, "-A", "-d", output]
-    for context in contexts:
-        arguments += ["--context", context]
-    with probe.TreePeak() as tree, quiet():
-        start = time.perf_counter()
-        try:
-            code = app(arguments, standalone_mode=False)
-        except SystemExit as exit_:
-            code = exit_.code
-        seconds = time.perf_counter() - start
-    if code not in (None, 0, 1):
-        raise RuntimeError(f"scan failed (exit {code}): the benchmark would measure that")
-    if profiler is not None:
-        profiler.stop()
-        from benchmarks.run import trimmed
-
-        Path(profile_to or "").write_text(trimmed(profiler, "_child_scan"))
-    return {
-        "seconds": seconds,
-        "baseline_kb": baseline,
-        "peak_kb": tree.peak_kb,
-        "workers": tree.workers,
-    }
-
-
-def _child_list(kubeconfig: str, context: str, wait: str = "") -> dict[str, Any]:
-    from kubernetes import client, config
-
-    baseline = probe.status_kb("VmRSS")
-    configuration = client.Configuration()
-    load: Any = config.load_kube_config
-    load(
-        config_file=kubeconfig,
-        context=context,
-        client_configuration=configuration,
-        persist_config=False,
-    )
-    configuration.retries = 0
-    if wait:
-        probe.wait_for_start()
-    started = probe.clock()
-    count = 0
-    with client.ApiClient(configuration) as api:
-        token = None
-        while True:
-            # The request the client's generated list method sends, without importing
-            # its API classes (which costs about half a second; the scan avoids it too).
-            query: list[tuple[str, Any]] = [("limit", PAGE)]
-            if token:
-                query.append(("continue", token))
-            request = api.param_serialize(
-                method="GET",
-                resource_path="/apis/apps/v1/deployments",
-                query_params=query,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-            )
-            response = api.call_api(*request)
-            response.read()
-            page = json.loads(response.data)
-            count += len(page["items"])
-            token = page["metadata"].get("continue")
-            if not token:
-                break
-    ended = probe.clock()
-    return {
-        "seconds": ended - started,
-        "start": started,
-        "end": ended,
-        "baseline_kb": baseline,
-        "peak_kb": probe.status_kb("VmHWM"),
-        "count": count,
-    }
-
-
-def _command(mode: str, *arguments: str) -> list[str]:
-    return [sys.executable, "-m", "benchmarks.scan", "--child", mode, *arguments]
-
-
-_ENVIRONMENT = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-
-def _child(mode: str, *arguments: str) -> dict[str, Any]:
-    done = subprocess.run(
-        _command(mode, *arguments), capture_output=True, text=True, env=_ENVIRONMENT, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{mode} child failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _lists_at_once(kubeconfig: str, contexts: Sequence[str]) -> list[dict[str, Any]]:
-    """The bare list of each context, one process each, started together once all are ready."""
-    with contextlib.ExitStack() as stack:
-        children = [
-            stack.enter_context(
-                subprocess.Popen(
-                    _command("list", kubeconfig, context, "wait"),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    env=_ENVIRONMENT,
-                )
-            )
-            for context in contexts
-        ]
-        try:
-            for child in children:
-                assert child.stdout is not None
-                if child.stdout.readline().strip() != probe.READY:
-                    raise RuntimeError(f"list child failed:\n{child.communicate()[1]}")
-            for child in children:
-                assert child.stdin is not None
-                child.stdin.write("go\n")
-                child.stdin.flush()
-            results: list[dict[str, Any]] = []
-            for child in children:
-                out, err = child.communicate()
-                if child.returncode != 0:
-                    raise RuntimeError(f"list child failed:\n{err}")
-                results.append(json.loads(out.strip().splitlines()[-1]))
-        finally:
-            for child in children:
-                if child.poll() is None:
-                    child.kill()
-    return results
-
-
-def _bare_interpreter_kb() -> int:
-    """Peak resident size of an interpreter that does nothing else."""
-    code = (
-        "for line in open('/proc/self/status'):\n"
-        "    if line.startswith('VmHWM:'): print(line.split()[1])"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(done.stdout)
 
 
 # --- the clusters and the measurements ---------------------------------------------------------
@@ -260,9 +96,11 @@ async def _measure(
         requests: list[int] = []
         for index in range(repeats + 1):  # the first round warms the emulator
             before = running.requests()
-            scan = await asyncio.to_thread(_child, "scan", kubeconfig, str(work / f"out-{index}"))
+            scan = await asyncio.to_thread(
+                children.run, "scan", kubeconfig, str(work / f"out-{index}")
+            )
             sent = running.requests() - before
-            bare = await asyncio.to_thread(_child, "list", kubeconfig, "main")
+            bare = await asyncio.to_thread(children.run, "list", kubeconfig, "main")
             if bare["count"] != deployments:
                 raise RuntimeError(f"the bare list saw {bare['count']} of {deployments}")
             if index:
@@ -311,9 +149,9 @@ def run(
         figures = asyncio.run(
             _measure(deployments, llama_share, repeats, latency_ms, Path(temporary))
         )
-    bare_kb = _bare_interpreter_kb()
+    bare_kb = children.bare_interpreter_kb()
     llama, namespaces, releases = _describe(deployments, llama_share)
-    pages = math.ceil(deployments / PAGE)
+    pages = math.ceil(deployments / children.PAGE)
     allowed = pages + namespaces
     # Beyond the goal's count: the StatefulSets, a kind of its own, and each Helm release's
     # history, read from both of Helm's stores (Secrets, ConfigMaps).
@@ -365,8 +203,8 @@ async def _measure_fleet(
         kubeconfig = str(running.kubeconfig)
         # Unmeasured: a scan of one context and a floor warm the emulators (their kept
         # answers are shared) and the file cache of the imports.
-        await asyncio.to_thread(_child, "scan", kubeconfig, str(work / "warm"), contexts[0])
-        await asyncio.to_thread(_lists_at_once, kubeconfig, contexts)
+        await asyncio.to_thread(children.run, "scan", kubeconfig, str(work / "warm"), contexts[0])
+        await asyncio.to_thread(children.lists_at_once, kubeconfig, contexts)
         scans: list[dict[str, Any]] = []
         floors: list[float] = []
         lists: list[dict[str, Any]] = []
@@ -374,9 +212,11 @@ async def _measure_fleet(
         for index in range(repeats):
             before = running.requests()
             output = str(work / f"fleet-{index}")
-            scans.append(await asyncio.to_thread(_child, "scan", kubeconfig, output, *contexts))
+            scans.append(
+                await asyncio.to_thread(children.run, "scan", kubeconfig, output, *contexts)
+            )
             requests.append(running.requests() - before)
-            bare = await asyncio.to_thread(_lists_at_once, kubeconfig, contexts)
+            bare = await asyncio.to_thread(children.lists_at_once, kubeconfig, contexts)
             if any(run["count"] != deployments for run in bare):
                 raise RuntimeError(f"a bare list saw fewer than {deployments} Deployments")
             floors.append(max(run["end"] for run in bare) - min(run["start"] for run in bare))
@@ -446,13 +286,7 @@ def main() -> None:
         default=None,
         help=f"Delay of every answer (default: none for one context, {LATENCY_MS} for a fleet).",
     )
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.child:
-        mode, *rest = arguments.child
-        result = _child_scan(*rest) if mode == "scan" else _child_list(*rest)
-        print(json.dumps(result))
-        return
     if arguments.contexts > 1:
         latency = LATENCY_MS if arguments.latency_ms is None else arguments.latency_ms
         rows = fleet(
