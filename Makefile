@@ -6,7 +6,7 @@ VENV ?= .venv
 CONFORMANCE_VENV ?= .venv-conformance
 BIN := $(VENV)/bin
 
-.PHONY: dev demo demo-record docs test lint typecheck unit conformance bench clean
+.PHONY: dev demo demo-record docs test lint typecheck unit conformance bench bench-scan clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,13 +41,18 @@ docs: $(BIN)/.installed
 	$(BIN)/python -m migrate.plan.findings > docs/findings.md
 
 # Benchmarks (not tests): ratios against baselines measured in the same run;
-# rewrites docs/performance.md. Takes about five minutes.
+# rewrites docs/performance.md. Takes about ten minutes. `make bench-scan`
+# prints the scan's figures alone (one context, then 8 contexts at 50 ms
+# latency); `python -m benchmarks.scan --contexts 8 --latency-ms 50` the fleet's.
 $(BIN)/.bench: $(BIN)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
 bench: $(BIN)/.bench
 	$(BIN)/python -m benchmarks.run --write docs/performance.md
+
+bench-scan: $(BIN)/.bench
+	$(BIN)/python -m benchmarks.run --only scan
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check migrate tests benchmarks

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import convert, scan
+from benchmarks import children, convert, scan
 from benchmarks import help as help_screen
 from benchmarks.common import ROOT, Row, machine, quiet
 from benchmarks.generate import generate
@@ -58,12 +58,29 @@ def convert_profile(deployments: int) -> str | None:
 def scan_profile(deployments: int) -> str | None:
     with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
         path = Path(temporary) / "profile.txt"
-        os.environ[scan.PROFILE_ENV] = str(path)  # read by the scan's child process
+        os.environ[children.PROFILE_ENV] = str(path)  # read by the scan's child process
         try:
             scan.run(deployments, repeats=1)
         finally:
-            del os.environ[scan.PROFILE_ENV]
+            del os.environ[children.PROFILE_ENV]
         return path.read_text() if path.exists() else None
+
+
+FLEET_REPEATS = 3  # a sequential scan of 8 contexts at 50 ms takes a minute
+
+
+def scan_rows(repeats: int) -> list[Row]:
+    """Goal 3: one context as the emulator answers and at a network's distance, then a fleet."""
+    rows = scan.run(5000, repeats)
+    rows += scan.run(
+        5000,
+        min(repeats, FLEET_REPEATS),
+        latency_ms=scan.LATENCY_MS,
+        label=f"3. scan ÷ bare raw paged list, {scan.LATENCY_MS} ms latency",
+    )[:1]
+    rows += scan.run(5000, repeats, llama_share=0.0, label="3. scan ÷ list, no Llama Stack")[:1]
+    rows += scan.fleet(8, 5000, min(repeats, FLEET_REPEATS), latency_ms=scan.LATENCY_MS)
+    return rows
 
 
 def document(rows: list[Row], profiles: dict[str, str], seconds: float) -> str:
@@ -114,12 +131,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="Write the report here (docs/performance.md).")
     parser.add_argument("--quick", action="store_true", help="Fewer repeats.")
+    parser.add_argument(
+        "--only",
+        choices=["scan"],
+        help="Only these figures, printed (the page needs them all: not with --write).",
+    )
     arguments = parser.parse_args()
+    if arguments.only and arguments.write:
+        parser.error("--only prints some figures; --write needs them all")
     start = dt.datetime.now()
     repeats = 3 if arguments.quick else 5
+    if arguments.only == "scan":
+        for row in scan_rows(repeats):
+            print(row.line(), flush=True)
+            if row.detail:
+                print(f"    {row.detail}")
+        return
     rows = convert.run(2000, repeats)
-    rows += scan.run(5000, repeats)
-    rows += scan.run(5000, repeats, llama_share=0.0, label="3. scan ÷ list, no Llama Stack")[:1]
+    rows += scan_rows(repeats)
     rows += help_screen.run(21 if not arguments.quick else 7)
     rows += convert.growth(repeats=repeats)
     for row in rows:

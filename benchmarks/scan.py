@@ -1,44 +1,58 @@
-"""``migrate scan`` of a cluster of 5,000 Deployments against a bare paged list.
+"""``migrate scan`` of clusters of 5,000 Deployments against bare paged lists.
 
-Goal 3: scan ÷ a bare raw paged list of the same Deployments ≤ 1.5; requests
-≤ ⌈N/500⌉ + one per namespace with a Llama Stack workload; peak memory over
-the interpreter's baseline ≤ 60 MB.
+Goal 3: one context — scan ÷ a bare raw paged list of the same Deployments
+≤ 1.5 as the emulator answers (no added latency) and ≤ 1.3 when every
+request is answered after a fixed delay (50 ms, as a nearby API server);
+requests ≤ ⌈N/500⌉ + one per namespace with a Llama Stack workload; peak
+memory over the interpreter's baseline ≤ 60 MB. A fleet of 8 contexts, with
+the delay — a scan of all 8 ÷ the bare lists of all 8 run at once, one process
+each (the floor on this machine) ≤ 1.5; the scan's peak memory, summed over
+its worker processes if any, ≤ 150 MB over its baseline.
 
-The cluster is kmock's Kubernetes emulator (extended by the test suite's
-``tests/support/cluster/``), served from this process on 127.0.0.1. Each
-measured run is a child process of its own, so that its memory is its own:
-the child imports what it needs, notes its resident size (the baseline),
-times the work alone, and reports its peak resident size. The bare list is
-the official client sending the request of ``list_deployment_for_all_namespaces``
-with ``limit=500`` and ``continue``, each page's raw body decoded with
-``json.loads``: the least any scanner built on that client can do.
+Each cluster is kmock's Kubernetes emulator (extended by the test suite's
+``tests/support/cluster/``), one per context, served from this process on
+127.0.0.1, answering every request after the delay (``benchmarks/clusters.py``).
+Each measured run is a child process of its own, so that its memory is its
+own: the child imports what it needs, notes its resident size (the baseline),
+times the work alone, and reports its peak resident size
+(``benchmarks/children.py``). The bare list is the official client sending the
+request of ``list_deployment_for_all_namespaces`` with ``limit=500`` and
+``continue``, each page's raw body decoded with ``json.loads``: the least any
+scanner built on that client can do.
+
+``python -m benchmarks.scan`` runs one context; ``--contexts 8 --latency-ms 50``
+runs the fleet alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import contextlib
+import functools
 import math
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, Row, quiet
+from benchmarks import children, clusters
+from benchmarks.common import Row
 from benchmarks.generate import applications
 
 SCAN_GOAL = 1.5
+LATENCY_GOAL = 1.3
+FLEET_GOAL = 1.5
 MEMORY_GOAL_MB = 60
-PAGE = 500
+FLEET_MEMORY_GOAL_MB = 150
+LATENCY_MS = 50
+HISTORY_LISTS = 2  # a release's history: Helm keeps it in Secrets, or ConfigMaps
 
 
-def _objects(deployments: int, llama_share: float) -> tuple[list[dict[str, Any]], set[str]]:
-    """The corpus's Deployments and ConfigMaps as a cluster holds them."""
+@functools.cache
+def _objects(deployments: int, llama_share: float) -> tuple[list[dict[str, Any]], frozenset[str]]:
+    """The corpus's Deployments and ConfigMaps as a cluster holds them (seeding copies them)."""
     import yaml
 
     objects: list[dict[str, Any]] = []
@@ -50,159 +64,76 @@ def _objects(deployments: int, llama_share: float) -> tuple[list[dict[str, Any]]
                 objects.append(item)
         if app.llama_stack:
             namespaces.add(app.namespace)
-    return objects, namespaces
+    return objects, frozenset(namespaces)
 
 
-def _status_kb(field: str) -> int:
-    """A size from /proc/self/status: VmRSS now, VmHWM the peak of this program.
-
-    getrusage's ru_maxrss is no use here: Linux carries it over ``exec`` from the
-    forked parent, which holds the emulator and its objects.
-    """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
+# --- the clusters and the measurements ---------------------------------------------------------
 
 
-PROFILE_ENV = "MIGRATE_BENCH_PROFILE"  # a file: the scan child writes a pyinstrument profile
+def _clusters(
+    contexts: Sequence[str], deployments: int, llama_share: float, latency_ms: int, work: Path
+) -> contextlib.AbstractAsyncContextManager[clusters.Fleet]:
+    """Emulated clusters, one per context, each holding the corpus, answering after the delay."""
+    objects, _ = _objects(deployments, llama_share)
+    return clusters.running(contexts, objects, latency=latency_ms / 1000, directory=work)
 
 
-def _child_scan(kubeconfig: str, output: str) -> dict[str, Any]:
-    from migrate import report  # noqa: F401  (imported before the baseline)
-    from migrate.cli import app
-    from migrate.sources import cluster  # noqa: F401  (the kubernetes client)
-
-    baseline = _status_kb("VmRSS")
-    profile_to = os.environ.get(PROFILE_ENV)
-    profiler: Any = None
-    if profile_to:
-        from pyinstrument import Profiler
-
-        profiler = Profiler(interval=0.001)
-        profiler.start()
-    start = time.perf_counter()
-    with quiet():
-        try:
-            arguments = ["scan", "--kubeconfig", kubeconfig, "-A", "-d", output]
-            code = app(arguments, standalone_mode=False)
-        except SystemExit as exit_:
-            code = exit_.code
-    seconds = time.perf_counter() - start
-    if code not in (None, 0, 1):
-        raise RuntimeError(f"scan failed (exit {code}): the benchmark would measure that")
-    if profiler is not None:
-        profiler.stop()
-        from benchmarks.run import trimmed
-
-        Path(profile_to or "").write_text(trimmed(profiler, "_child_scan"))
-    peak = _status_kb("VmHWM")
-    return {"seconds": seconds, "baseline_kb": baseline, "peak_kb": peak}
+def _median(runs: list[dict[str, Any]], key: str = "seconds") -> float:
+    return float(statistics.median(run[key] for run in runs))
 
 
-def _child_list(kubeconfig: str) -> dict[str, Any]:
-    from kubernetes import client, config
-
-    baseline = _status_kb("VmRSS")
-    start = time.perf_counter()
-    configuration = client.Configuration()
-    load: Any = config.load_kube_config
-    load(config_file=kubeconfig, client_configuration=configuration, persist_config=False)
-    configuration.retries = 0
-    count = 0
-    with client.ApiClient(configuration) as api:
-        token = None
-        while True:
-            # The request the client's generated list method sends, without importing
-            # its API classes (which costs about half a second; the scan avoids it too).
-            query: list[tuple[str, Any]] = [("limit", PAGE)]
-            if token:
-                query.append(("continue", token))
-            request = api.param_serialize(
-                method="GET",
-                resource_path="/apis/apps/v1/deployments",
-                query_params=query,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-            )
-            response = api.call_api(*request)
-            response.read()
-            page = json.loads(response.data)
-            count += len(page["items"])
-            token = page["metadata"].get("continue")
-            if not token:
-                break
-    seconds = time.perf_counter() - start
-    peak = _status_kb("VmHWM")
-    return {"seconds": seconds, "baseline_kb": baseline, "peak_kb": peak, "count": count}
-
-
-def _bare_interpreter_kb() -> int:
-    """Peak resident size of an interpreter that does nothing else."""
-    code = (
-        "for line in open('/proc/self/status'):\n"
-        "    if line.startswith('VmHWM:'): print(line.split()[1])"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(done.stdout)
-
-
-def _child(mode: str, *arguments: str) -> dict[str, Any]:
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.scan", "--child", mode, *arguments],
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{mode} child failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+def _over_baseline_mb(runs: list[dict[str, Any]]) -> float:
+    return float(max(run["peak_kb"] - run["baseline_kb"] for run in runs)) / 1024
 
 
 async def _measure(
-    deployments: int, llama_share: float, repeats: int, work: Path
+    deployments: int, llama_share: float, repeats: int, latency_ms: int, work: Path
 ) -> dict[str, Any]:
-    from tests.support import cluster
-
-    objects, llama_namespaces = _objects(deployments, llama_share)
-    async with cluster.running(tmp_path=work) as running:
-        running.seed("main", objects)
-        emulator = running.emulators["main"]
+    async with _clusters(("main",), deployments, llama_share, latency_ms, work) as running:
         kubeconfig = str(running.kubeconfig)
         scans: list[dict[str, Any]] = []
         lists: list[dict[str, Any]] = []
         requests: list[int] = []
-        methods: set[str] = set()
         for index in range(repeats + 1):  # the first round warms the emulator
-            before = len(cluster.requests(emulator))
-            scan = await asyncio.to_thread(_child, "scan", kubeconfig, str(work / f"out-{index}"))
-            log = cluster.requests(emulator)[before:]
-            bare = await asyncio.to_thread(_child, "list", kubeconfig)
+            before = running.requests()
+            scan = await asyncio.to_thread(
+                children.run, "scan", kubeconfig, str(work / f"out-{index}")
+            )
+            sent = running.requests() - before
+            bare = await asyncio.to_thread(children.run, "list", kubeconfig, "main")
             if bare["count"] != deployments:
                 raise RuntimeError(f"the bare list saw {bare['count']} of {deployments}")
             if index:
                 scans.append(scan)
                 lists.append(bare)
-                requests.append(len(log))
-                methods |= {method for method, _, _ in log}
+                requests.append(sent)
     return {
-        "scan": statistics.median(s["seconds"] for s in scans),
-        "list": statistics.median(s["seconds"] for s in lists),
-        "scan_peak_mb": max(s["peak_kb"] - s["baseline_kb"] for s in scans) / 1024,
+        "scan": _median(scans),
+        "list": _median(lists),
+        "scan_peak_mb": _over_baseline_mb(scans),
         "scan_peak_total_mb": max(s["peak_kb"] for s in scans) / 1024,
-        "list_peak_mb": max(s["peak_kb"] - s["baseline_kb"] for s in lists) / 1024,
+        "list_peak_mb": _over_baseline_mb(lists),
         "requests": max(requests),
-        "methods": sorted(methods),
-        "namespaces": len(llama_namespaces),
-        "llama_stack": sum(
-            1
-            for o in objects
-            if o["kind"] == "Deployment" and o["metadata"]["name"].startswith("llama-stack-")
-        ),
+        "methods": sorted(running.methods()),
     }
+
+
+def _describe(deployments: int, llama_share: float) -> tuple[int, int, int]:
+    """How many Deployments are Llama Stack, in how many namespaces, of how many Helm releases."""
+    from migrate.model import owner_release
+
+    objects, namespaces = _objects(deployments, llama_share)
+    llama = [
+        o
+        for o in objects
+        if o["kind"] == "Deployment" and o["metadata"]["name"].startswith("llama-stack-")
+    ]
+    releases = {owner_release(o["metadata"]) for o in llama} - {None}
+    return len(llama), len(namespaces), len(releases)
+
+
+def _latency(latency_ms: int) -> str:
+    return f"{latency_ms} ms latency" if latency_ms else "no added latency"
 
 
 def run(
@@ -210,34 +141,43 @@ def run(
     repeats: int = 5,
     llama_share: float = 0.01,
     *,
+    latency_ms: int = 0,
     label: str = "3. scan ÷ bare raw paged list",
 ) -> list[Row]:
+    """One context: the ratio, then the requests and the memory."""
     with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
-        figures = asyncio.run(_measure(deployments, llama_share, repeats, Path(temporary)))
-    bare_kb = _bare_interpreter_kb()
-    allowed = math.ceil(deployments / PAGE) + figures["namespaces"]
-    kinds = 2  # Deployments and StatefulSets: each kind is a list of its own
+        figures = asyncio.run(
+            _measure(deployments, llama_share, repeats, latency_ms, Path(temporary))
+        )
+    bare_kb = children.bare_interpreter_kb()
+    llama, namespaces, releases = _describe(deployments, llama_share)
+    pages = math.ceil(deployments / children.PAGE)
+    allowed = pages + namespaces
+    # Beyond the goal's count: the StatefulSets, a kind of its own, and each Helm release's
+    # history, read from both of Helm's stores (Secrets, ConfigMaps).
+    counted = allowed + 1 + HISTORY_LISTS * releases
     size = (
-        f"{deployments:,} Deployments, {int(figures['llama_stack'])} of them Llama Stack in "
-        f"{figures['namespaces']} namespaces; median of {repeats}; methods used: "
+        f"{deployments:,} Deployments, {llama} of them Llama Stack in {namespaces} namespaces; "
+        f"{_latency(latency_ms)}; median of {repeats}; methods used: "
         f"{', '.join(figures['methods'])}"
     )
     scan, bare = figures["scan"], figures["list"]
+    goal = LATENCY_GOAL if latency_ms else SCAN_GOAL
     return [
         Row(
             label,
             f"{scan:.2f} s ÷ {bare:.2f} s = {scan / bare:.2f}x",
-            f"≤ {SCAN_GOAL}",
-            scan / bare <= SCAN_GOAL,
+            f"≤ {goal}",
+            scan / bare <= goal,
             size,
         ),
         Row(
             "3. scan requests",
-            f"{figures['requests']} (Deployment pages {math.ceil(deployments / PAGE)}, "
-            f"StatefulSets 1, ConfigMaps {figures['namespaces']})",
-            f"≤ ⌈N/500⌉ + namespaces = {allowed}; {allowed + kinds - 1} counting the "
-            "StatefulSet list",
-            figures["requests"] <= allowed + kinds - 1,
+            f"{figures['requests']} (Deployment pages {pages}, StatefulSets 1, ConfigMaps "
+            f"{namespaces}, Helm histories {HISTORY_LISTS * releases})",
+            f"≤ ⌈N/500⌉ + namespaces = {allowed}; {counted} counting the StatefulSet list "
+            f"and the histories of {releases} releases",
+            figures["requests"] <= counted,
         ),
         Row(
             "3. scan peak memory over baseline",
@@ -251,19 +191,119 @@ def run(
     ]
 
 
+async def _measure_fleet(
+    contexts: Sequence[str],
+    deployments: int,
+    llama_share: float,
+    repeats: int,
+    latency_ms: int,
+    work: Path,
+) -> dict[str, Any]:
+    async with _clusters(contexts, deployments, llama_share, latency_ms, work) as running:
+        kubeconfig = str(running.kubeconfig)
+        # Unmeasured: a scan of one context and a floor warm the emulators (their kept
+        # answers are shared) and the file cache of the imports.
+        await asyncio.to_thread(children.run, "scan", kubeconfig, str(work / "warm"), contexts[0])
+        await asyncio.to_thread(children.lists_at_once, kubeconfig, contexts)
+        scans: list[dict[str, Any]] = []
+        floors: list[float] = []
+        lists: list[dict[str, Any]] = []
+        requests: list[int] = []
+        for index in range(repeats):
+            before = running.requests()
+            output = str(work / f"fleet-{index}")
+            scans.append(
+                await asyncio.to_thread(children.run, "scan", kubeconfig, output, *contexts)
+            )
+            requests.append(running.requests() - before)
+            bare = await asyncio.to_thread(children.lists_at_once, kubeconfig, contexts)
+            if any(run["count"] != deployments for run in bare):
+                raise RuntimeError(f"a bare list saw fewer than {deployments} Deployments")
+            floors.append(max(run["end"] for run in bare) - min(run["start"] for run in bare))
+            lists += bare
+    return {
+        "scan": _median(scans),
+        "floor": statistics.median(floors),
+        "one_list": _median(lists),
+        "scan_peak_mb": _over_baseline_mb(scans),
+        "workers": max(run["workers"] for run in scans),
+        "list_peak_mb": _over_baseline_mb(lists),
+        "requests": max(requests),
+    }
+
+
+def fleet(
+    contexts: int = 8,
+    deployments: int = 5000,
+    repeats: int = 3,
+    llama_share: float = 0.01,
+    *,
+    latency_ms: int = LATENCY_MS,
+) -> list[Row]:
+    """Several contexts: the scan of all ÷ their bare lists at once, and the scan's memory."""
+    names = [f"cluster-{index + 1}" for index in range(contexts)]
+    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+        figures = asyncio.run(
+            _measure_fleet(names, deployments, llama_share, repeats, latency_ms, Path(temporary))
+        )
+    llama, namespaces, _ = _describe(deployments, llama_share)
+    scan, floor = figures["scan"], figures["floor"]
+    workers = figures["workers"]
+    return [
+        Row(
+            f"3. scan of {contexts} contexts ÷ their {contexts} bare lists at once",
+            f"{scan:.2f} s ÷ {floor:.2f} s = {scan / floor:.2f}x",
+            f"≤ {FLEET_GOAL}",
+            scan / floor <= FLEET_GOAL,
+            f"{contexts} emulated clusters of {deployments:,} Deployments each, {llama} of them "
+            f"Llama Stack in {namespaces} namespaces; {_latency(latency_ms)}; the floor is "
+            f"the first start to the last end of {contexts} bare lists, one process each "
+            f"(each list's own time among them: {figures['one_list']:.2f} s); median of {repeats}; "
+            f"{figures['requests']} requests a scan",
+        ),
+        Row(
+            f"3. scan of {contexts} contexts, peak memory over baseline",
+            f"{figures['scan_peak_mb']:.1f} MB (a bare list: {figures['list_peak_mb']:.1f} MB)",
+            f"≤ {FLEET_MEMORY_GOAL_MB} MB",
+            figures["scan_peak_mb"] <= FLEET_MEMORY_GOAL_MB,
+            "summed over the scan's worker processes: "
+            + (f"at most {workers} at once" if workers else "none started"),
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", "--deployments", type=int, default=5000)
-    parser.add_argument("-r", "--repeats", type=int, default=5)
+    parser.add_argument("-n", "--deployments", type=int, default=5000, help="Per context.")
+    parser.add_argument("-r", "--repeats", type=int, default=None)
     parser.add_argument("--llama-share", type=float, default=0.01)
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--contexts", type=int, default=1, help="More than one: the fleet's figures alone."
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=None,
+        help=f"Delay of every answer (default: none for one context, {LATENCY_MS} for a fleet).",
+    )
     arguments = parser.parse_args()
-    if arguments.child:
-        mode, *rest = arguments.child
-        result = _child_scan(*rest) if mode == "scan" else _child_list(*rest)
-        print(json.dumps(result))
-        return
-    for row in run(arguments.deployments, arguments.repeats, arguments.llama_share):
+    if arguments.contexts > 1:
+        latency = LATENCY_MS if arguments.latency_ms is None else arguments.latency_ms
+        rows = fleet(
+            arguments.contexts,
+            arguments.deployments,
+            arguments.repeats or 3,
+            arguments.llama_share,
+            latency_ms=latency,
+        )
+    else:
+        rows = run(
+            arguments.deployments,
+            arguments.repeats or 5,
+            arguments.llama_share,
+            latency_ms=arguments.latency_ms or 0,
+        )
+    for row in rows:
         print(row.line())
         if row.detail:
             print(f"    {row.detail}")
