@@ -50,11 +50,14 @@ def enabled() -> bool:
 def processes(tasks: int) -> int:
     """How many processes share ``tasks`` independent tasks: one per CPU this process
     may use, or 1 (work stays in the caller) when the fast path is off, the tasks
-    are few, the platform cannot fork safely, or other threads run (a fork copies
-    none of them, and whatever they hold locked stays locked in the copy)."""
+    are few, the platform cannot fork safely, other threads run (a fork copies
+    none of them, and whatever they hold locked stays locked in the copy), or this
+    is a worker already."""
     if not enabled() or tasks < max(MIN_TASKS, 2) or not sys.platform.startswith("linux"):
         return 1
     if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if multiprocessing.current_process().daemon:  # a worker itself: its work stays in it
         return 1
     return max(1, min(len(os.sched_getaffinity(0)), tasks))
 
@@ -76,19 +79,19 @@ def ordered_map(
     objects = list(shared)
     references = {id(item): index for index, item in enumerate(objects)}
     _WORK = (function, tasks, references)
+    results: list[_Result] = []
     try:
         context = multiprocessing.get_context("fork")
-        chunk = max(1, len(tasks) // (count * 8))
+        chunk = max(1, len(tasks) // (count * 16))
         with context.Pool(count) as pool:
-            packed = pool.map(_run, range(len(tasks)), chunksize=chunk)
+            # Each result is unpacked as it comes, while the workers go on with the next.
+            for index, data in enumerate(pool.imap(_run, range(len(tasks)), chunksize=chunk)):
+                if data is None:  # it failed in the worker: here it fails (or not) as alone
+                    results.append(function(tasks[index]))
+                else:
+                    results.append(_Unpickler(io.BytesIO(data), objects).load())
     finally:
         _WORK = None
-    results: list[_Result] = []
-    for index, data in enumerate(packed):
-        if data is None:  # it failed in the worker: here it fails (or not) as it would alone
-            results.append(function(tasks[index]))
-        else:
-            results.append(_Unpickler(io.BytesIO(data), objects).load())
     return results
 
 
