@@ -22,6 +22,7 @@ process does.
 from __future__ import annotations
 
 import copyreg
+import gc
 import io
 import multiprocessing
 import os
@@ -80,6 +81,9 @@ def ordered_map(
     references = {id(item): index for index, item in enumerate(objects)}
     _WORK = (function, tasks, references)
     results: list[_Result] = []
+    # The workers' collector leaves the objects they start with alone: scanning them
+    # would copy every page of the caller's heap into each worker.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         chunk = max(1, len(tasks) // (count * 16))
@@ -92,6 +96,7 @@ def ordered_map(
                     results.append(_Unpickler(io.BytesIO(data), objects).load())
     finally:
         _WORK = None
+        gc.unfreeze()
     return results
 
 
