@@ -27,6 +27,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -87,7 +88,14 @@ def ordered_map(
     try:
         context = multiprocessing.get_context("fork")
         chunk = max(1, len(tasks) // (count * 16))
-        with context.Pool(count) as pool:
+        # Ctrl-C is held back while the workers are forked, so that none is born
+        # without the handler that leaves it to the caller; it arrives here after.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool = context.Pool(count, initializer=_leave_interrupts)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        with pool:
             # Each result is unpacked as it comes, while the workers go on with the next.
             for index, data in enumerate(pool.imap(_run, range(len(tasks)), chunksize=chunk)):
                 if data is None:  # it failed in the worker: here it fails (or not) as alone
@@ -102,6 +110,12 @@ def ordered_map(
 
 # What the forked workers run: set by the caller just before it forks.
 _WORK: tuple[Callable[[Any], Any], Sequence[Any], dict[int, int]] | None = None
+
+
+def _leave_interrupts() -> None:
+    """Ctrl-C is the caller's to handle: it stops the workers, which print nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _run(index: int) -> bytes | None:

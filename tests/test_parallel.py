@@ -11,6 +11,10 @@ a conversion large enough to be shared must write, print and exit exactly as
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -26,7 +30,7 @@ from migrate.engine.overlay import MISSING
 from migrate.model import Workload
 from migrate.sources import workloads
 from migrate.sources.files import Files
-from tests.support.cli import invoke
+from tests.support.cli import ROOT, environment, invoke
 
 SHARED = {"a": 1}
 
@@ -123,3 +127,30 @@ def test_a_large_conversion_is_the_same_as_the_full_path(tmp_path: Path) -> None
     assert runs[0] == runs[1]
     assert runs[0][0] in (0, 1)
     assert len(runs[0][2]) > corpus.llama_stack
+
+
+def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole foreground process group: the workers leave it to the
+    caller, which stops them; none prints its own traceback."""
+    corpus = generate(tmp_path / "manifests", 10 * fastpath.MIN_TASKS)
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "migrate", "convert", "-R", "-f", str(corpus.root), "-d", str(out)],
+        cwd=ROOT,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    children = Path(f"/proc/{run.pid}/task/{run.pid}/children")
+    deadline = time.monotonic() + 120
+    while run.poll() is None and not children.read_text().split():
+        assert time.monotonic() < deadline, "no worker started"
+        time.sleep(0.01)
+    if run.poll() is None:
+        os.killpg(run.pid, signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    assert b"Traceback" not in stderr, stderr.decode()
+    assert b"Worker" not in stderr, stderr.decode()
+    leftovers = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    assert not [p for p in leftovers if p.name.startswith(".migrate-tmp.")]
