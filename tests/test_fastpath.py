@@ -84,7 +84,11 @@ def _run(arguments: list[str], tmp: Path, full: bool) -> tuple[int, str, str, di
 
 
 @pytest.mark.parametrize("arguments", list(_convert_inputs()))
-def test_convert_is_the_same_either_way(arguments: list[str], tmp_path: Path) -> None:
+def test_convert_is_the_same_either_way(
+    arguments: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files read and workloads planned in worker processes, even a few of them.
+    monkeypatch.setattr(fastpath, "MIN_TASKS", 2)
     fast = _run(
         ["convert", *arguments, "-o", "json", "-d", str(tmp_path / "a")], tmp_path / "a", False
     )

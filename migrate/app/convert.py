@@ -10,10 +10,12 @@ fails stops one workload, never the run. Everything stays in memory;
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from migrate import fastpath
 from migrate.app import history, run
 from migrate.app.result import Outcome, Policy, Result
 from migrate.chart.profile import Profile
@@ -160,19 +162,33 @@ def plan_all(
 ) -> Result:
     """Plan and render each workload of ``items``; name the pods of other kinds that run
     Llama Stack; keep the problems met. ``documents`` is how many were read."""
+    listed = list(items)
+    planned = iter(_plan_workloads([i for i in listed if isinstance(i, Workload)], profile, policy))
     outcomes: list[Outcome] = []
     problems: list[Problem] = []
-    for item in items:
+    for item in listed:
         if isinstance(item, Problem):
             problems.append(item)
         elif isinstance(item, Workload):
-            outcomes.append(_workload(item, profile, policy))
+            outcomes.append(next(planned))
         else:
             other = not_converted(item, profile)
             if other is not None:
                 outcomes.append(Outcome(plan=other))
     check_layout(outcomes)
     return Result(documents=documents, outcomes=tuple(outcomes), problems=tuple(problems))
+
+
+def _plan_workloads(found: Sequence[Workload], profile: Profile, policy: Policy) -> list[Outcome]:
+    """The outcome of each workload, in order. Each is planned on its own, so they are
+    shared among processes (:func:`migrate.fastpath.ordered_map`); not with ``--verify``,
+    whose Helm library must not be forked."""
+    if policy.verify:
+        return [_workload(w, profile, policy) for w in found]
+    shared = [profile, *(w.document for w in found), *(w.config_maps for w in found)]
+    return fastpath.ordered_map(
+        functools.partial(_workload, profile=profile, policy=policy), found, shared
+    )
 
 
 def _workload(workload: Workload, profile: Profile, policy: Policy) -> Outcome:

@@ -24,6 +24,10 @@ class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
 
+    def __reduce__(self) -> str:
+        # Unpickled as this module's one MISSING, so that ``is MISSING`` still holds.
+        return "MISSING"
+
 
 MISSING: Any = _Missing()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from migrate import fastpath
 from migrate.errors import InputError
 from migrate.model import Document
 from migrate.sources import manifests
@@ -39,15 +40,24 @@ class Files(Source[Document | Note]):
             except InputError as error:
                 yield Problem(str(error))
                 continue
-            for path in paths:
-                try:
-                    text = manifests.read(path)
-                except InputError as error:
-                    yield Problem(str(error))
-                    continue
-                yield from self._documents(path, text)
+            if manifests.STDIN in paths:
+                for path in paths:
+                    yield from self._file(path)
+            else:
+                # Each file is read on its own, so many are shared among processes.
+                for found in fastpath.ordered_map(self._file, paths):
+                    yield from found
             if not self.recursive:
                 yield from _skipped(argument)
+
+    def _file(self, path: str) -> list[Document | Problem]:
+        """What one file gives, in order: its documents, and a problem for each that
+        cannot be read (or one for the file)."""
+        try:
+            text = manifests.read(path)
+        except InputError as error:
+            return [Problem(str(error))]
+        return list(self._documents(path, text))
 
     def _documents(self, path: str, text: str) -> Iterator[Document | Problem]:
         # The manifest reader records a document it cannot read and goes on with the next.

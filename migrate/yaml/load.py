@@ -136,9 +136,27 @@ def needs_graph_check(text: str) -> bool:
     """
     if "&" in text:
         return True
-    widest = max(map(len, _LEADING.findall(text)), default=0)
     brackets = text.count("[") + text.count("{")
-    return 2 * widest + 4 + 2 * brackets >= MAX_DEPTH
+    # The bound fails when the widest run is at least this long; a line whose start has
+    # that many of the run's characters (in any order) is searched for first.
+    wide = (MAX_DEPTH - 4 - 2 * brackets + 1) // 2
+    if wide <= 0:
+        return True
+    if (_WIDE.get(wide) or _wide(wide)).search(text) is None:
+        return False
+    return widest_run(text) >= wide
+
+
+def widest_run(text: str) -> int:
+    """The longest run of indentation and block indicators that starts a line of ``text``."""
+    return max(map(len, _LEADING.findall(text)), default=0)
+
+
+_WIDE: dict[int, re.Pattern[str]] = {}
+
+
+def _wide(width: int) -> re.Pattern[str]:
+    return _WIDE.setdefault(width, re.compile(rf"^[ \t?:-]{{{width}}}", re.MULTILINE))
 
 
 class _CheckedLoader(_SafeLoader):  # type: ignore[misc]

@@ -105,3 +105,19 @@ def test_the_graph_check_is_skipped_only_where_it_would_pass(data: object, flow:
     if not load.needs_graph_check(text):
         load.check_graph(load.compose(text))  # raises if the shortcut were wrong
     assert load.load_manifest(text) == data
+
+
+# Lines made of the characters that may start a block collection, and a few others.
+_line = st.text(st.sampled_from([" ", "\t", "-", "?", ":", "a", "[", "{", "#"]), max_size=140)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_line, max_size=6), brackets=st.integers(0, 110))
+def test_the_quick_search_for_a_wide_line_decides_as_the_full_measure(
+    lines: list[str], brackets: int
+) -> None:
+    """The depth bound, searched for a line wide enough first, equals the bound itself."""
+    text = "\n".join(lines) + "\n" + "[" * brackets
+    counted = text.count("[") + text.count("{")
+    bound = 2 * load.widest_run(text) + 4 + 2 * counted >= load.MAX_DEPTH
+    assert load.needs_graph_check(text) is ("&" in text or bound)
