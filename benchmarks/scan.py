@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import functools
 import math
@@ -47,7 +48,7 @@ FLEET_GOAL = 1.5
 MEMORY_GOAL_MB = 60
 FLEET_MEMORY_GOAL_MB = 150
 LATENCY_MS = 50
-HISTORY_LISTS = 2  # a release's history: Helm keeps it in Secrets, or ConfigMaps
+HISTORY_LISTS = 2  # releases' histories: Helm keeps them in Secrets, or ConfigMaps
 
 
 @functools.cache
@@ -118,9 +119,12 @@ async def _measure(
     }
 
 
-def _describe(deployments: int, llama_share: float) -> tuple[int, int, int]:
-    """How many Deployments are Llama Stack, in how many namespaces, of how many Helm releases."""
+def _describe(deployments: int, llama_share: float) -> tuple[int, int, int, int]:
+    """How many Deployments are Llama Stack, in how many namespaces, of how many Helm
+    releases, and how many requests read those releases' histories (a list of Secrets,
+    then of ConfigMaps, for up to ``SET_SIZE`` releases of one namespace)."""
     from migrate.model import owner_release
+    from migrate.sources.helm_history import SET_SIZE
 
     objects, namespaces = _objects(deployments, llama_share)
     llama = [
@@ -128,8 +132,10 @@ def _describe(deployments: int, llama_share: float) -> tuple[int, int, int]:
         for o in objects
         if o["kind"] == "Deployment" and o["metadata"]["name"].startswith("llama-stack-")
     ]
-    releases = {owner_release(o["metadata"]) for o in llama} - {None}
-    return len(llama), len(namespaces), len(releases)
+    releases = {r for o in llama if (r := owner_release(o["metadata"])) is not None}
+    by_namespace = collections.Counter(namespace for _, namespace in releases)
+    lists = sum(HISTORY_LISTS * math.ceil(n / SET_SIZE) for n in by_namespace.values())
+    return len(llama), len(namespaces), len(releases), lists
 
 
 def _latency(latency_ms: int) -> str:
@@ -150,12 +156,12 @@ def run(
             _measure(deployments, llama_share, repeats, latency_ms, Path(temporary))
         )
     bare_kb = children.bare_interpreter_kb()
-    llama, namespaces, releases = _describe(deployments, llama_share)
+    llama, namespaces, releases, history_lists = _describe(deployments, llama_share)
     pages = math.ceil(deployments / children.PAGE)
     allowed = pages + namespaces
-    # Beyond the goal's count: the StatefulSets, a kind of its own, and each Helm release's
-    # history, read from both of Helm's stores (Secrets, ConfigMaps).
-    counted = allowed + 1 + HISTORY_LISTS * releases
+    # Beyond the goal's count: the StatefulSets, a kind of its own, and the Helm releases'
+    # histories, read from both of Helm's stores (Secrets, ConfigMaps), many at a time.
+    counted = allowed + 1 + history_lists
     size = (
         f"{deployments:,} Deployments, {llama} of them Llama Stack in {namespaces} namespaces; "
         f"{_latency(latency_ms)}; median of {repeats}; methods used: "
@@ -174,7 +180,7 @@ def run(
         Row(
             "3. scan requests",
             f"{figures['requests']} (Deployment pages {pages}, StatefulSets 1, ConfigMaps "
-            f"{namespaces}, Helm histories {HISTORY_LISTS * releases})",
+            f"{namespaces}, Helm histories {history_lists})",
             f"≤ ⌈N/500⌉ + namespaces = {allowed}; {counted} counting the StatefulSet list "
             f"and the histories of {releases} releases",
             figures["requests"] <= counted,
@@ -246,7 +252,7 @@ def fleet(
         figures = asyncio.run(
             _measure_fleet(names, deployments, llama_share, repeats, latency_ms, Path(temporary))
         )
-    llama, namespaces, _ = _describe(deployments, llama_share)
+    llama, namespaces, _, _ = _describe(deployments, llama_share)
     scan, floor = figures["scan"], figures["floor"]
     workers = figures["workers"]
     return [

@@ -27,7 +27,7 @@ from migrate.errors import MigrateError
 from migrate.model import Finding, Plan, Status, owner_release
 from migrate.plan import verify as verifier
 from migrate.plan.findings import finding
-from migrate.sources import cluster, helm_release, parallel
+from migrate.sources import cluster, helm_history, helm_release, parallel
 from migrate.sources.interface import Problem
 from migrate.yaml import io as yamlio
 
@@ -62,6 +62,51 @@ def read_all(
             faults.append((namespace, finding(STOPPED, value.message)))
         found[(name, namespace)] = value
     return found
+
+
+class Histories:
+    """The histories of Helm releases, read on a context's pool from the moment asked:
+    the releases of one namespace together (:func:`helm_history.read_many`), while the
+    caller plans. :meth:`take` waits for those it needs and leaves the others."""
+
+    def __init__(self, pool: parallel.Pool, connection: cluster.Connection) -> None:
+        self.connection = connection
+        self.batch = parallel.Batch(pool, connection.stop)
+        self.tasks: dict[Owner, parallel.Task[dict[str, helm_history.History | Problem]]] = {}
+
+    def ask(self, owners: Sequence[Owner]) -> None:
+        """Start reading the histories of ``owners`` not asked for yet."""
+        by_namespace: dict[str, list[str]] = {}
+        for name, namespace in dict.fromkeys(owners):
+            if (name, namespace) not in self.tasks:
+                by_namespace.setdefault(namespace, []).append(name)
+        for namespace, names in by_namespace.items():
+            for group in helm_history.groups(names):
+                read = functools.partial(helm_history.read_many, self.connection, namespace, group)
+                task = self.batch.submit(read)
+                self.tasks.update({(name, namespace): task for name in group})
+
+    def take(
+        self, owners: Sequence[Owner], faults: list[tuple[str | None, Finding]]
+    ) -> dict[Owner, helm_history.History | Problem]:
+        """The history of each of ``owners``, or why it was not read; as :func:`read_all`."""
+        self.ask(owners)
+        self.batch.wait()
+        stop = self.connection.stop
+        found: dict[Owner, helm_history.History | Problem] = {}
+        for name, namespace in owners:
+            task = self.tasks[(name, namespace)]
+            if task.state == parallel.CUT:
+                what = f"Secrets in namespace {namespace}"
+                value: helm_history.History | Problem = Problem(
+                    f"release {name} in {namespace}: {stop.fault(what).message}"
+                )
+            else:
+                value = task.result()[name]
+            if isinstance(value, Problem) and stop.fired() and stop.reason in value.message:
+                faults.append((namespace, finding(STOPPED, value.message)))
+            found[(name, namespace)] = value
+        return found
 
 
 def owners(result: pipeline.Result, statuses: tuple[Status, ...]) -> list[Owner]:

@@ -35,10 +35,10 @@ from migrate.chart.profile import Profile
 from migrate.emit import layout
 from migrate.emit.files import Artifact
 from migrate.errors import EXIT_CLUSTER, InputError
-from migrate.model import Document, Finding, Status, Workload
+from migrate.model import Document, Finding, Status, Workload, owner_release
 from migrate.plan.classify import is_llama_stack
 from migrate.plan.findings import finding
-from migrate.sources import cluster, helm_history, helm_release, parallel
+from migrate.sources import cluster, helm_release, parallel
 from migrate.sources.context import ContextSource, ListFault, Listing
 from migrate.sources.interface import Problem
 
@@ -279,6 +279,19 @@ def _scan_context(
             raise InputError(item.message)
         else:
             found.append(item)
+    connection = source.connection
+    # The histories are read while the workloads are planned: those of every Helm release
+    # that manages one, though only the releases of workloads to migrate or migrated
+    # already are used (planning tells which).
+    histories = releases.Histories(pool, connection)
+    histories.ask(
+        [
+            owner
+            for item in found
+            if isinstance(item, Workload)
+            and (owner := owner_release(item.document.data.get("metadata") or {})) is not None
+        ]
+    )
     result = pipeline.plan_all(
         found,
         profile,
@@ -286,7 +299,6 @@ def _scan_context(
         replace(policy, verify=policy.verify and not helm_values),
         documents=len(found),
     )
-    connection = source.connection
     if helm_values:
         owners = releases.owners(result, (Status.NEEDS_MIGRATION,))
         revisions = releases.read_all(
@@ -298,16 +310,10 @@ def _scan_context(
         )
         result = releases.with_helm_values(revisions, result, profile, policy)
     owners = releases.owners(result, (Status.NEEDS_MIGRATION, Status.ALREADY_MIGRATED))
-    histories = releases.read_all(
-        pool,
-        connection.stop,
-        owners,
-        lambda o: next(helm_history.ReleaseHistory(connection, *o).read()),
-        faults,
-    )
+    read = histories.take(owners, faults)
     result = history.apply(
         result,
-        lambda name, namespace: histories[(name, namespace)],
+        lambda name, namespace: read[(name, namespace)],
         profile,
         history.namespaces({w.namespace: w.config_maps for w in found if isinstance(w, Workload)}),
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,9 @@ SECRET = "secret"
 CONFIG_MAP = "configmap"
 _DRIVERS = {"Secret": SECRET, "ConfigMap": CONFIG_MAP}
 _LISTED_GAP = 1000  # a longer run of missing versions is a line, not each of its numbers
+SET_SIZE = 20  # releases named in one request's label selector (``name in (...)``)
+# A label value (Kubernetes' rule): only these may be named in a selector's set.
+_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 MISSING = "deleted, or never stored — Helm cannot store a release over 1 MiB in a Secret"
 
 
@@ -93,6 +97,51 @@ class ReleaseHistory(Source[History]):
             yield Problem(f"release {self.name} in {self.namespace}: {error}")
             return
         yield history(objects, self.name, self.namespace)
+
+
+def groups(names: Sequence[str]) -> list[tuple[str, ...]]:
+    """``names`` (releases of one namespace) in groups read by one :func:`read_many` each:
+    up to :data:`SET_SIZE` that are label values, in order; any other name alone."""
+    found: list[tuple[str, ...]] = []
+    setting: list[str] = []
+    for name in dict.fromkeys(names):
+        if not _LABEL_VALUE.fullmatch(name):
+            found.append((name,))
+            continue
+        setting.append(name)
+        if len(setting) == SET_SIZE:
+            found.append(tuple(setting))
+            setting = []
+    if setting:
+        found.append(tuple(setting))
+    return found
+
+
+def read_many(
+    connection: cluster.Connection, namespace: str, names: Sequence[str]
+) -> dict[str, History | Problem]:
+    """The histories of releases ``names`` of ``namespace``, as :class:`ReleaseHistory`
+    reads each, in two requests at most: the Secrets of them all (one label selector
+    names every release), then the ConfigMaps of those with no Secret."""
+    if len(names) == 1:
+        (name,) = names
+        return {name: next(ReleaseHistory(connection, name, namespace).read())}
+    found: dict[str, list[Mapping[str, Any]]] = {name: [] for name in names}
+    failed: dict[str, Problem] = {}
+    for resource in (cluster.SECRETS, cluster.CONFIG_MAPS):
+        unread = [name for name in names if not found[name]]
+        if not unread:
+            break
+        try:
+            wanted = f"owner=helm,name in ({','.join(unread)})"
+            for item in connection.list(resource, namespace, selector=wanted):
+                release = _labels(item).get("name")
+                if isinstance(release, str) and release in unread:
+                    found[release].append(item)
+        except cluster.Fault as error:
+            failed = {name: Problem(f"release {name} in {namespace}: {error}") for name in unread}
+            break
+    return {name: failed.get(name) or history(found[name], name, namespace) for name in names}
 
 
 def history(objects: Iterable[Mapping[str, Any]], release: str, namespace: str) -> History:

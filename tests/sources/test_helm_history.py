@@ -366,6 +366,59 @@ async def test_a_cluster_fault_is_a_problem_naming_the_release(tmp_path: Path) -
     ]
 
 
+@pytest.mark.asyncio
+async def test_releases_of_a_namespace_are_read_together_as_each_alone(tmp_path: Path) -> None:
+    """read_many: one request for the Secrets of them all, one for the ConfigMaps of those
+    without; each history as ReleaseHistory reads it alone. A name that is no label value
+    is read alone; a fault is a problem of each release it left unread."""
+    names = ("rag", "chat", "none", "Not_A-Label-Value-")
+    async with emulated.running(tmp_path=tmp_path) as c:
+        c.seed("main", upgraded().corrupted(1, "gzip").objects())
+        c.seed("main", built.upgrades("chat", "ai", [Step(helm.LEGACY)]).in_config_maps().objects())
+        c.seed("main", built.upgrades("other", "ai", [Step(helm.LEGACY)]).objects())
+
+        def read() -> tuple[dict[str, History | Problem], list[History | Problem]]:
+            connection = cluster.connect(c.kubeconfig, "main", "default", 5.0)
+            together: dict[str, History | Problem] = {}
+            for group in helm_history.groups(names):
+                together.update(helm_history.read_many(connection, "ai", group))
+            alone = [next(helm_history.ReleaseHistory(connection, n, "ai").read()) for n in names]
+            return together, alone
+
+        together, alone = await asyncio.to_thread(read)
+        seen = only_get(c.emulators["main"])
+    assert list(together.values()) == alone
+    assert isinstance(together["rag"], History) and len(together["rag"].revisions) == 2
+    assert isinstance(together["chat"], History) and together["chat"].driver == "configmap"
+    selectors = [(path.rsplit("/", 1)[-1], params.get("labelSelector")) for path, params in seen]
+    assert selectors[:3] == [
+        ("secrets", "owner=helm,name in (rag,chat,none)"),
+        ("configmaps", "owner=helm,name in (chat,none)"),
+        ("secrets", "owner=helm,name=Not_A-Label-Value-"),
+    ]
+    assert helm_history.groups([f"r{i}" for i in range(45)]) == [
+        tuple(f"r{i}" for i in range(start, min(start + helm_history.SET_SIZE, 45)))
+        for start in range(0, 45, helm_history.SET_SIZE)
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_fault_reading_releases_together_is_a_problem_of_each(tmp_path: Path) -> None:
+    async with emulated.running(tmp_path=tmp_path) as c:
+        c.seed("main", upgraded().objects())
+        emulated.forbid(c.emulators["main"], "v1/secrets", "ai")
+
+        def read() -> dict[str, History | Problem]:
+            connection = cluster.connect(c.kubeconfig, "main", "default", 5.0)
+            return helm_history.read_many(connection, "ai", ("rag", "chat"))
+
+        found = await asyncio.to_thread(read)
+    assert found == {
+        name: Problem(f"release {name} in ai: listing Secrets in namespace ai is forbidden (403)")
+        for name in ("rag", "chat")
+    }
+
+
 # --- from exported files ----------------------------------------------------------------------
 
 
