@@ -210,5 +210,5 @@ def to_document(item: Mapping[str, Any], context: str, *, as_text: bool = True) 
     origin = Origin(f"{context}: {str(data.get('kind', '')).lower()} {where}", 0)
     if not as_text:
         return Document(text="", data=data, origin=origin)
-    text = yamlio.dump(yamlio.to_commented(data))
+    text = yamlio.dump_plain(data)
     return Document(text=text, data=load.load_manifest(text), origin=origin)

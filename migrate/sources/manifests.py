@@ -173,4 +173,4 @@ def _reads_as(text: str, item: Mapping[str, Any]) -> bool:
 
 
 def _dump_plain(data: Mapping[str, Any]) -> str:
-    return yamlio.dump(yamlio.to_commented(data))
+    return yamlio.dump_plain(data)

@@ -24,7 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 
-from migrate.yaml import scalars
+from migrate.yaml import fastwrite, scalars
 
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -85,6 +85,13 @@ def dump(data: Any, writer: YAML | None = None) -> str:
     stream = io.StringIO()
     writer.dump(data, stream)
     return stream.getvalue()
+
+
+def dump_plain(data: Mapping[str, Any]) -> str:
+    """Plain data (no comments) as :func:`dump` writes it; without ruamel where
+    :mod:`migrate.yaml.fastwrite` can be sure of the text (about 20 times faster)."""
+    text = fastwrite.dump(data)
+    return dump(to_commented(data)) if text is None else text
 
 
 def spaced_comments(text: str, comments: Iterable[str]) -> str:
