@@ -13,6 +13,7 @@ from typing import Any
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from migrate import fastpath
 from migrate.chart.profile import Profile
 from migrate.emit import layout
 from migrate.emit.interface import EmitError, Emitter, Rendered
@@ -38,7 +39,59 @@ _OWNER_LABELS = ("app.kubernetes.io/managed-by", "helm.sh/chart")
 
 
 def run_yaml(run_config: Mapping[str, Any]) -> str:
-    """The run.yaml text; loads back (PyYAML) to exactly ``run_config``."""
+    """The run.yaml text; loads back (PyYAML) to exactly ``run_config``.
+
+    On the fast path each top-level section is written and loaded back once per run:
+    workloads mostly share theirs with each other (only the vector-store settings
+    differ), and PyYAML writes a block mapping as its keys written one by one.
+    """
+    if fastpath.enabled() and type(run_config) is dict and run_config:
+        parts: list[str] = []
+        for key, value in run_config.items():
+            section = {key: value}
+            identity = _identity(section)
+            if identity is None:
+                break
+            text = _SECTIONS.get(identity)
+            if text is None:
+                text = _checked(section)
+                if len(_SECTIONS) < _MAX_SECTIONS:
+                    _SECTIONS[identity] = text
+            parts.append(text)
+        else:
+            return "".join(parts)
+    return _checked(run_config)
+
+
+# Sections of run.yaml written and loaded back already, by their identity (_identity).
+_SECTIONS: dict[object, str] = {}
+_MAX_SECTIONS = 4096
+_ATOMS = (str, int, bool, type(None))
+
+
+def _identity(data: Any) -> object | None:
+    """A key equal for exactly the data PyYAML writes alike: the same types and values,
+    in the same order; None for any type but plain YAML data's."""
+    kind = type(data)
+    if kind is dict:
+        items = []
+        for key, value in data.items():
+            pair = (_identity(key), _identity(value))
+            if pair[0] is None or pair[1] is None:
+                return None
+            items.append(pair)
+        return ("map", tuple(items))
+    if kind is list:
+        elements = tuple(_identity(item) for item in data)
+        return None if any(e is None for e in elements) else ("seq", elements)
+    if kind is float:
+        return ("float", repr(data))
+    if kind in _ATOMS:
+        return (kind.__name__, data)
+    return None
+
+
+def _checked(run_config: Mapping[str, Any]) -> str:
     text = yamlio.dump_run_yaml(run_config)
     if not yamlio.same(load.load_run_yaml(text, "run.yaml"), run_config):
         raise InternalError("the rendered run.yaml does not load back to the planned one")
