@@ -9,6 +9,8 @@ variable feeds (derived from the template, never written down by hand).
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +46,18 @@ def strings(tree: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
 
 
 def matches(name: str, globs: tuple[str, ...]) -> bool:
-    """Whether ``name`` is in the migrated set given by shell-style ``globs``."""
-    return any(fnmatch.fnmatchcase(name, glob) for glob in globs)
+    """Whether ``name`` is in the migrated set given by shell-style ``globs``
+    (``fnmatch.fnmatchcase`` with any of them)."""
+    return globs_pattern(globs).match(name) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def globs_pattern(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern that matches a whole name exactly when one of the shell-style ``globs``
+    does (as ``fnmatch.fnmatchcase``); none of them: a pattern that matches nothing."""
+    if not globs:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(glob)})" for glob in globs))
 
 
 def mapping(template: Any, globs: tuple[str, ...]) -> dict[str, list[Path]]:

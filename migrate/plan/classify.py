@@ -10,7 +10,6 @@ run the container are named in the report as not migrated.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ def llama_stack_container(containers: list[Any], profile: Profile) -> Chosen | s
             continue
         image = container.get("image")
         repository = _image_repository(image) if isinstance(image, str) else ""
-        if any(fnmatch.fnmatchcase(repository, glob) for glob in profile.container_exclude):
+        if evaluate.matches(repository, profile.container_exclude):
             continue  # e.g. the operator's controller: no Llama Stack server
         env = container.get("env")
         env_names = [
@@ -71,10 +70,10 @@ def llama_stack_container(containers: list[Any], profile: Profile) -> Chosen | s
         if matched:
             by_env[index] = [f"env {', '.join(matched)}"]
         looks: list[str] = []
-        if any(fnmatch.fnmatchcase(repository, glob) for glob in profile.container_images):
+        if evaluate.matches(repository, profile.container_images):
             looks.append(f"image {repository}")
         name = str(container.get("name", ""))
-        if any(fnmatch.fnmatchcase(name, glob) for glob in profile.container_names):
+        if evaluate.matches(name, profile.container_names):
             looks.append(f"container name {name}")
         if looks:
             by_look[index] = looks
@@ -97,7 +96,27 @@ def is_llama_stack(document: Document, profile: Profile, pod_spec: Path = POD_SP
     containers = pod.get("containers") if isinstance(pod, Mapping) else None
     if not isinstance(containers, list):
         return False
-    return llama_stack_container(containers, profile) is not None
+    # What llama_stack_container(...) is not None says, without the reasons it gathers.
+    excluded = evaluate.globs_pattern(profile.container_exclude).match
+    images = evaluate.globs_pattern(profile.container_images).match
+    names = evaluate.globs_pattern(profile.container_names).match
+    env_names = evaluate.globs_pattern(profile.container_env).match
+    for container in containers:
+        if not isinstance(container, Mapping):
+            continue
+        image = container.get("image")
+        repository = _image_repository(image) if isinstance(image, str) else ""
+        if excluded(repository):
+            continue
+        if images(repository) or names(str(container.get("name", ""))):
+            return True
+        env = container.get("env")
+        for item in env if isinstance(env, list) else ():
+            if isinstance(item, Mapping):
+                name = item.get("name")
+                if isinstance(name, str) and env_names(name):
+                    return True
+    return False
 
 
 def not_converted(document: Document, profile: Profile) -> Plan | None:

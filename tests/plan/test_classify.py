@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrate.chart import profile
+from migrate.engine import evaluate
 from migrate.model import Status
 from migrate.plan import classify
 from tests.plan.pods import container, env, workload
@@ -101,3 +105,45 @@ def test_is_llama_stack_needs_a_list_of_containers() -> None:
     broken = workload()
     broken.data["spec"]["template"]["spec"]["containers"] = {"name": "llama-stack"}
     assert not classify.is_llama_stack(broken, PROFILE)
+
+
+_PIECES = st.sampled_from(
+    ["llama-stack", "llama_stack", "llamastack", "operator", "nginx", "registry:5000/", ":0.3",
+     "@sha256:ab", "/", "VECTOR_STORE_", "RUN_CONFIG_PATH", "x", "*", "[", "?", ""]
+)  # fmt: skip
+_TEXT = st.lists(_PIECES, max_size=4).map("".join)
+_CONTAINERS = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "name": _TEXT | st.integers(),
+            "image": _TEXT | st.none(),
+            "env": st.lists(
+                st.fixed_dictionaries({"name": _TEXT | st.integers()}) | st.just("x"), max_size=3
+            )
+            | st.just({"name": "VECTOR_STORE_X"}),
+        },
+    )
+    | st.just("not a container"),
+    max_size=3,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CONTAINERS)
+def test_is_llama_stack_is_whether_a_container_is_chosen_or_ambiguous(
+    containers: list[Any],
+) -> None:
+    document = workload()
+    document.data["spec"]["template"]["spec"]["containers"] = containers
+    expected = classify.llama_stack_container(containers, PROFILE) is not None
+    assert classify.is_llama_stack(document, PROFILE) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.lists(_TEXT, max_size=3).map(tuple))
+def test_a_pattern_of_globs_matches_as_fnmatch_with_any_of_them(
+    name: str, globs: tuple[str, ...]
+) -> None:
+    expected = any(fnmatch.fnmatchcase(name, glob) for glob in globs)
+    assert evaluate.matches(name, globs) is expected
