@@ -159,11 +159,20 @@ def plan_all(
     policy: Policy,
     *,
     documents: int,
+    early: Callable[[Workload], Outcome | None] = lambda workload: None,
 ) -> Result:
     """Plan and render each workload of ``items``; name the pods of other kinds that run
-    Llama Stack; keep the problems met. ``documents`` is how many were read."""
+    Llama Stack; keep the problems met. ``documents`` is how many were read. ``early``
+    gives a workload's outcome if it was planned already (:mod:`migrate.app.early`)."""
     listed = list(items)
-    planned = iter(_plan_workloads([i for i in listed if isinstance(i, Workload)], profile, policy))
+    found = [i for i in listed if isinstance(i, Workload)]
+    known = [early(w) for w in found]
+    fresh = iter(
+        _plan_workloads(
+            [w for w, o in zip(found, known, strict=True) if o is None], profile, policy
+        )
+    )
+    planned = iter([o if o is not None else next(fresh) for o in known])
     outcomes: list[Outcome] = []
     problems: list[Problem] = []
     for item in listed:
@@ -184,14 +193,15 @@ def _plan_workloads(found: Sequence[Workload], profile: Profile, policy: Policy)
     shared among processes (:func:`migrate.fastpath.ordered_map`); not with ``--verify``,
     whose Helm library must not be forked."""
     if policy.verify:
-        return [_workload(w, profile, policy) for w in found]
+        return [outcome_of(w, profile, policy) for w in found]
     shared = [profile, *(w.document for w in found), *(w.config_maps for w in found)]
     return fastpath.ordered_map(
-        functools.partial(_workload, profile=profile, policy=policy), found, shared
+        functools.partial(outcome_of, profile=profile, policy=policy), found, shared
     )
 
 
-def _workload(workload: Workload, profile: Profile, policy: Policy) -> Outcome:
+def outcome_of(workload: Workload, profile: Profile, policy: Policy) -> Outcome:
+    """The plan and files of one workload, as :func:`plan_all` gives them."""
     try:
         planned = plan(
             workload.document,

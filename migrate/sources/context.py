@@ -75,14 +75,18 @@ class ContextSource(Source[Workload | Document]):
         *,
         selector: str | None = None,
         page_size: int = cluster.PAGE_SIZE,
-        on_kept: Callable[[], None] = lambda: None,
+        on_kept: Callable[[Document], None] = lambda document: None,
+        on_config_maps: Callable[[str, list[Document]], None] = lambda namespace, read: None,
     ) -> None:
         self.connection = connection
         self.namespaces = tuple(namespaces)
         self.keep = keep
         self.selector = selector
         self.page_size = page_size
-        self.on_kept = on_kept  # called for each workload kept, from the reading thread
+        # Called from the reading threads: with each workload kept, and with every
+        # ConfigMap of a namespace once its list is read to the end.
+        self.on_kept = on_kept
+        self.on_config_maps = on_config_maps
 
     def read(self) -> Iterator[Workload | Document | Problem]:
         with parallel.Pool(self.connection.max_connections, self.connection.context) as pool:
@@ -147,14 +151,16 @@ class ContextSource(Source[Workload | Document]):
             if document is not None:
                 needs_config_maps(document.namespace or "default")
                 kept.append(document)
-                self.on_kept()
+                self.on_kept(document)
 
     def _config_maps(self, namespace: str) -> list[Document]:
         connection = self.connection
-        return [
+        read = [
             to_document(item, connection.context, as_text=not fastpath.enabled())
             for item in connection.list(cluster.CONFIG_MAPS, namespace, page_size=self.page_size)
         ]
+        self.on_config_maps(namespace, read)
+        return read
 
     def _fault_of(
         self, task: parallel.Task[Any], what: str, namespace: str | None

@@ -31,18 +31,9 @@ def gather(
     ConfigMaps are all in ``documents``: there, a ConfigMap not found does not
     exist. Problems with ConfigMaps come first, then those of workloads.
     """
-    config_maps: dict[str, dict[str, Mapping[str, str] | None]] = {}
-    for document in documents:
-        if document.kind != "ConfigMap" or not document.name:
-            continue
-        data: Any = document.data.get("data") or {}
-        if not isinstance(data, Mapping):
-            yield Problem(f"{document.origin}: ConfigMap {document.name}: data is not a mapping")
-            continue
-        namespace = document.namespace or "default"
-        config_maps.setdefault(namespace, {})[document.name] = {
-            str(k): v if isinstance(v, str) else str(v) for k, v in data.items()
-        }
+    problems: list[Problem] = []
+    config_maps = tables(documents, problems)
+    yield from problems
     by_namespace: dict[str, ConfigMaps] = dict(config_maps)
     for namespace in complete:
         by_namespace[namespace] = CompleteConfigMaps(config_maps.get(namespace, {}))
@@ -58,6 +49,34 @@ def gather(
         namespace = document.namespace or "default"
         seen[(document.kind, namespace, document.name)] = document
         yield Workload(document, by_namespace.get(namespace, {}))
+
+
+def tables(
+    documents: Sequence[Document], problems: list[Problem]
+) -> dict[str, dict[str, Mapping[str, str] | None]]:
+    """The data of the ConfigMaps among ``documents``, by namespace and name; one whose data
+    is not a mapping is a problem, added to ``problems``."""
+    config_maps: dict[str, dict[str, Mapping[str, str] | None]] = {}
+    for document in documents:
+        if document.kind != "ConfigMap" or not document.name:
+            continue
+        data: Any = document.data.get("data") or {}
+        if not isinstance(data, Mapping):
+            problems.append(
+                Problem(f"{document.origin}: ConfigMap {document.name}: data is not a mapping")
+            )
+            continue
+        namespace = document.namespace or "default"
+        config_maps.setdefault(namespace, {})[document.name] = {
+            str(k): v if isinstance(v, str) else str(v) for k, v in data.items()
+        }
+    return config_maps
+
+
+def complete(documents: Sequence[Document], namespace: str) -> CompleteConfigMaps:
+    """The ConfigMaps of ``namespace`` when ``documents`` hold all of them, as
+    :func:`gather` gives them to the namespace's workloads."""
+    return CompleteConfigMaps(tables(documents, []).get(namespace, {}))
 
 
 def check_names(

@@ -1,0 +1,80 @@
+"""Scanned workloads planned while the context's lists are still being read.
+
+This module owns planning a workload as soon as what it needs has been
+read (its own object and every ConfigMap of its namespace), on a thread of
+its own, so that planning fills the time the lists wait for the API server.
+A plan made early is only a shortcut: :func:`migrate.app.convert.plan_all`
+takes it for exactly the workload it was made for (the same object, equal
+ConfigMaps of the same kind) and plans any other itself, so what a scan
+gives never depends on timing. A workload whose early planning failed is
+planned again there, where its error surfaces as it would have.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+from migrate.app import convert as pipeline
+from migrate.chart.profile import Profile
+from migrate.model import CompleteConfigMaps, Document, Workload
+from migrate.sources import workloads
+
+
+class Planner:
+    """Plans workloads handed to it (:meth:`kept`) once their namespace's ConfigMaps are
+    read (:meth:`config_maps`); :meth:`finish` waits for the last and gives the lookup."""
+
+    def __init__(self, profile: Profile, policy: pipeline.Policy, name: str = "plan") -> None:
+        self.profile = profile
+        self.policy = policy
+        self._lock = threading.Lock()
+        self._tables: dict[str, CompleteConfigMaps] = {}
+        self._waiting: dict[str, list[Document]] = {}
+        self._queue: queue.SimpleQueue[Workload | None] = queue.SimpleQueue()
+        self._done: dict[int, tuple[Workload, pipeline.Outcome]] = {}
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def kept(self, document: Document) -> None:
+        """A workload that was read: planned once its namespace's ConfigMaps are."""
+        namespace = document.namespace or "default"
+        with self._lock:
+            table = self._tables.get(namespace)
+            if table is None:
+                self._waiting.setdefault(namespace, []).append(document)
+                return
+        self._queue.put(Workload(document, table))
+
+    def config_maps(self, namespace: str, read: list[Document]) -> None:
+        """Every ConfigMap of ``namespace``, read: its workloads can be planned."""
+        table = workloads.complete(read, namespace)
+        with self._lock:
+            self._tables[namespace] = table
+            waiting = self._waiting.pop(namespace, [])
+        for document in waiting:
+            self._queue.put(Workload(document, table))
+
+    def _run(self) -> None:
+        while (workload := self._queue.get()) is not None:
+            try:
+                outcome = pipeline.outcome_of(workload, self.profile, self.policy)
+            except Exception:  # planned again by plan_all, where the error surfaces
+                continue
+            self._done[id(workload.document)] = (workload, outcome)
+
+    def finish(self) -> None:
+        """Plan what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def outcome(self, workload: Workload) -> pipeline.Outcome | None:
+        """The early outcome of exactly ``workload``, None if there is none."""
+        found = self._done.get(id(workload.document))
+        if found is None:
+            return None
+        early, outcome = found
+        same_maps = type(early.config_maps) is type(workload.config_maps) and (
+            early.config_maps == workload.config_maps
+        )
+        return outcome if early.document is workload.document and same_maps else None
