@@ -108,6 +108,18 @@ def ordered_map(
     return results
 
 
+def dumps(obj: object, references: dict[int, int]) -> bytes:
+    """``obj`` pickled, the objects whose ids ``references`` holds sent as their index."""
+    buffer = io.BytesIO()
+    _SharingPickler(buffer, references).dump(obj)
+    return buffer.getvalue()
+
+
+def loads(data: bytes, objects: Sequence[object]) -> Any:
+    """What :func:`dumps` pickled, with ``objects`` (by index) for the shared ones."""
+    return _Unpickler(io.BytesIO(data), objects).load()
+
+
 # What the forked workers run: set by the caller just before it forks.
 _WORK: tuple[Callable[[Any], Any], Sequence[Any], dict[int, int]] | None = None
 

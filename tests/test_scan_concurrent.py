@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from migrate.app import scan
+from migrate import fastpath
+from migrate.app import fleet, scan
 from migrate.chart import profile
 from migrate.emit import files
 from tests.support import cluster
@@ -90,17 +91,21 @@ async def test_one_request_at_a_time_and_many_give_the_same_bytes(tmp_path: Path
     runs: dict[str, tuple[int, str, str, dict[str, bytes]]] = {}
     async with running(("eu", "us", "ap"), tmp_path=tmp_path) as c:
         seed_fleet(c)
-        for bound in ("1", "8"):
+        # One request at a time, many; and many in one process, without the fast path's
+        # shortcuts (contexts in a second process, workloads planned while lists go on).
+        for run, bound, shortcuts in (("1", "1", "0"), ("8", "8", "0"), ("full", "8", "1")):
             inject_faults(c)
-            done = await run_cli(
+            done = await asyncio.to_thread(
+                migrate,
                 "scan", "--kubeconfig", str(c.kubeconfig), *(f"--context={n}" for n in c.contexts),
                 *NAMESPACES, "--helm-values", "-d", str(out), "-o", "json",
                 "--max-connections", bound,
+                extra_env={"MIGRATE_FULL_PATH": shortcuts},
             )  # fmt: skip
-            runs[bound] = (done.returncode, done.stdout, done.stderr, tree(out))
+            runs[run] = (done.returncode, done.stdout, done.stderr, tree(out))
             shutil.rmtree(out)
         peaks = {name: e.peak_in_flight for name, e in c.emulators.items()}
-    assert runs["1"] == runs["8"]
+    assert runs["1"] == runs["8"] == runs["full"]
     code, stdout, stderr, written = runs["8"]
     assert code == 1, stderr  # api-unavailable is an error
     report = json.loads(stdout)
@@ -291,3 +296,53 @@ async def test_progress_is_a_line_per_context_on_a_terminal(tmp_path: Path) -> N
         # namespaces; ConfigMaps of ai and ml (a page each).
         line = f"{context}: 4 pages, 3 objects, 2 Llama Stack workloads (done)"
         assert line in shown, shown
+
+
+def outcomes(results: list[scan.ContextResult]) -> list[Any]:
+    """What a scan gives, as data: per context its files, plans' findings and faults."""
+    return [
+        (
+            r.context,
+            [(str(a.path), a.text) for o in r.result.outcomes for a in o.artifacts],
+            [(o.plan.label, o.plan.status, o.plan.findings) for o in r.result.outcomes],
+            r.faults,
+            r.gave_nothing,
+        )
+        for r in results
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_second_process_gives_its_contexts_and_if_it_fails_they_are_scanned_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every other context goes to a forked child. Its results are those of one process;
+    a child that cannot send them leaves its contexts to the parent, with the same result."""
+    forks: list[int] = []
+    started = fleet.start
+
+    def start(*args: Any, **kwargs: Any) -> Any:
+        child = started(*args, **kwargs)
+        forks.append(child.pid)
+        return child
+
+    def scan_all(c: Cluster) -> list[Any]:
+        results = scan.scan(c.kubeconfig, c.contexts, PROFILE, all_namespaces=True)
+        return outcomes(results)
+
+    monkeypatch.setattr(fleet, "start", start)
+    async with running(("eu", "us", "ap"), tmp_path=tmp_path) as c:
+        seed_fleet(c)
+        monkeypatch.setattr(fleet, "possible", lambda contexts, shared: False)
+        alone = await asyncio.to_thread(scan_all, c)
+        monkeypatch.setattr(fleet, "possible", lambda contexts, shared: True)
+        together = await asyncio.to_thread(scan_all, c)
+        assert len(forks) == 1
+        # The child cannot send its results (pickling fails there): the parent scans them.
+        monkeypatch.setattr(fastpath, "dumps", lambda *a: (_ for _ in ()).throw(OSError))
+        rescued = await asyncio.to_thread(scan_all, c)
+        assert len(forks) == 2
+    assert [r[0] for r in alone] == ["eu", "us", "ap"]
+    assert sum(len(r[1]) for r in alone) > 10
+    assert together == alone
+    assert rescued == alone

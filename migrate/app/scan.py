@@ -29,8 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from migrate import fastpath
 from migrate.app import convert as pipeline
-from migrate.app import history, progress, releases, run
+from migrate.app import early, fleet, history, progress, releases, run
 from migrate.chart.profile import Profile
 from migrate.emit import layout
 from migrate.emit.files import Artifact
@@ -182,18 +183,36 @@ def scan(
         _Job(name, default_namespace, (watch or progress.Tally)(name))
         for name, default_namespace in cluster.contexts(kubeconfig, list(contexts))
     ]
-    for job in jobs:
+    # A fleet: every other context is scanned in a forked child, on another CPU.
+    child: fleet.Child[_Job] | None = None
+    own: list[_Job] = jobs
+    if fleet.possible(len(jobs), not _planning(settings).verify):
+        own, theirs = fleet.split(jobs)
+        child = fleet.start(theirs, settings, settings.stop, [profile])
+    for job in own:
         job.start(settings)
     # Waits on events, not Thread.join: a join that Ctrl-C interrupts may leave its thread
     # marked as ended (before Python 3.13).
     try:
-        for job in jobs:
+        for job in own:
             while not job.ended.wait(0.1):  # short waits, for Ctrl-C to come through
                 pass
+        if child is not None:
+            child.wait()
     except KeyboardInterrupt:
         settings.stop.interrupt()
-        for job in jobs:
+        if child is not None:
+            child.interrupt()
+            child.ended.wait()
+        for job in own:
             job.ended.wait()  # soon: what is left is planning what was read
+    if child is not None and child.failed:  # what the child did not deliver is done here
+        undone = [job for job in child.jobs if not job.ended.is_set()]
+        for job in undone:
+            job.tally.pages = job.tally.objects = job.tally.found = 0
+            job.start(settings)
+        for job in undone:
+            job.ended.wait()
     results: list[ContextResult] = []
     for job in jobs:
         if job.error is not None:
@@ -251,22 +270,51 @@ def _scan_one(
         else list(dict.fromkeys(settings.namespaces or [default_namespace]))
     )
     profile = settings.profile
+    # Workloads are planned while the lists go on; not with --verify, which renders the
+    # chart through Helm, one workload at a time.
+    planner = (
+        early.Planner(profile, _planning(settings), f"plan-{name}")
+        if fastpath.enabled() and not _planning(settings).verify
+        else None
+    )
+
+    def kept(document: Document) -> None:
+        tally.kept()
+        if planner is not None:
+            planner.kept(document)
+
     source = ContextSource(
         connection,
         wanted,
         lambda document: is_llama_stack(document, profile),
         selector=settings.selector,
         page_size=settings.page_size,
-        on_kept=tally.kept,
+        on_kept=kept,
+        on_config_maps=planner.config_maps if planner is not None else lambda *_: None,
     )
     with parallel.Pool(settings.max_connections, name) as pool:
-        listing = source.list_all(pool)
+        try:
+            listing = source.list_all(pool)
+        finally:
+            if planner is not None:
+                planner.finish()
         tally.state = "planning"
-        return _scan_context(source, listing, pool, settings)
+        return _scan_context(source, listing, pool, settings, planner)
+
+
+def _planning(settings: _Scan) -> pipeline.Policy:
+    """The policy workloads are planned with: with the release's values at hand,
+    --verify renders the chart with them instead, later."""
+    policy = settings.policy
+    return replace(policy, verify=policy.verify and not settings.helm_values)
 
 
 def _scan_context(
-    source: ContextSource, listing: Listing, pool: parallel.Pool, settings: _Scan
+    source: ContextSource,
+    listing: Listing,
+    pool: parallel.Pool,
+    settings: _Scan,
+    planner: early.Planner | None = None,
 ) -> ContextResult:
     profile, policy, helm_values = settings.profile, settings.policy, settings.helm_values
     faults: list[tuple[str | None, Finding]] = []
@@ -295,9 +343,9 @@ def _scan_context(
     result = pipeline.plan_all(
         found,
         profile,
-        # With the release's values at hand, --verify renders the chart with them instead.
-        replace(policy, verify=policy.verify and not helm_values),
+        _planning(settings),
         documents=len(found),
+        early=planner.outcome if planner is not None else lambda workload: None,
     )
     if helm_values:
         owners = releases.owners(result, (Status.NEEDS_MIGRATION,))

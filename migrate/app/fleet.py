@@ -1,0 +1,183 @@
+"""Some contexts of a scan in a second process: a fleet shares the machine's CPUs.
+
+One process reads and plans with one CPU at a time (Python's global lock),
+however many threads it runs; a fleet of contexts is mostly that work. This
+module owns handing part of a scan's contexts to one forked child: it scans
+them as the parent scans its own (a thread each), sends each context's
+progress as it goes and its result, or its error, at the end, pickled, the
+profile passed by reference. Ctrl-C in the parent reaches the child as
+SIGUSR1, and the child delivers what it read, as the parent does; the
+deadline is the same instant in both (a monotonic clock is the machine's).
+Should the child die or send what cannot be read, its contexts are left
+undone, for the caller to scan itself. One child, not one per CPU: each
+process holds a copy of what the parent had, and a scan's memory is bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import signal
+import struct
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from migrate import fastpath
+from migrate.app import progress
+
+_HEADER = struct.Struct("!Q")  # the length of each message
+_TALLY_EVERY = 0.2  # seconds between progress messages
+
+
+class Job(Protocol):
+    """What the scan runs for one context (:class:`migrate.app.scan._Job`)."""
+
+    tally: progress.Tally
+    ended: threading.Event
+    result: Any
+    error: Exception | None
+
+    def start(self, settings: Any) -> None: ...
+
+
+J = TypeVar("J", bound=Job)
+
+
+def possible(contexts: int, shared: bool) -> bool:
+    """Whether part of ``contexts`` contexts may be scanned in a forked child: more than
+    one context and more than one CPU, on Linux, with the fast path on, not in a worker
+    already, and nothing loaded that a fork would break (``shared`` False: Helm's
+    library for --verify)."""
+    return (
+        contexts > 1
+        and shared
+        and fastpath.enabled()
+        and sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and len(os.sched_getaffinity(0)) > 1
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def split(jobs: Sequence[J]) -> tuple[list[J], list[J]]:
+    """(the parent's, the child's): every other context goes to the child."""
+    return list(jobs[0::2]), list(jobs[1::2])
+
+
+@dataclass
+class Child(Generic[J]):
+    """A forked child scanning ``jobs``; their tallies, results and errors come back."""
+
+    jobs: list[J]
+    shared: list[object]
+    pid: int = 0
+    failed: bool = False  # died, or sent what could not be read: its jobs are undone
+    ended: threading.Event = field(default_factory=threading.Event)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: the child stops reading and sends what it has."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGUSR1)
+
+    def wait(self) -> None:
+        while not self.ended.wait(0.1):  # short waits, for Ctrl-C to come through
+            pass
+
+
+def start(jobs: list[J], settings: Any, stop: Any, shared: Sequence[object]) -> Child[J]:
+    """Fork a child that scans ``jobs`` with ``settings``; ``stop`` is the scan's
+    (:class:`~migrate.sources.cluster.Stop`), which SIGUSR1 interrupts in the child."""
+    child = Child(jobs, list(shared))
+    read, write = os.pipe()
+    # The child's collector leaves what it starts with alone: scanning it would copy
+    # every page of the parent's heap into the child. Ctrl-C is held back while it is
+    # forked, so that it is not born with the parent's handler.
+    gc.freeze()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGUSR1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # a fork while threads run
+        pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read)
+        _child(jobs, settings, stop, write, child.shared)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    gc.unfreeze()
+    os.close(write)
+    child.pid = pid
+    threading.Thread(target=_receive, args=(child, read), name="fleet", daemon=True).start()
+    return child
+
+
+def _child(jobs: Sequence[Job], settings: Any, stop: Any, write: int, shared: list[object]) -> None:
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGUSR1, lambda number, frame: stop.interrupt())
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGUSR1})
+        references = {id(item): index for index, item in enumerate(shared)}
+        send = _sender(write, references)
+        for job in jobs:
+            job.start(settings)
+        for index, job in enumerate(jobs):
+            while not job.ended.wait(_TALLY_EVERY):
+                for other, each in enumerate(jobs):
+                    send(("tally", other, _tally(each.tally)))
+            send(("tally", index, _tally(job.tally)))
+            send(("done", index, job.result, job.error))
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _tally(tally: progress.Tally) -> tuple[int, int, int, str]:
+    return tally.pages, tally.objects, tally.found, tally.state
+
+
+def _sender(write: int, references: dict[int, int]) -> Callable[[object], None]:
+    def send(message: object) -> None:
+        data = fastpath.dumps(message, references)
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        while view:
+            view = view[os.write(write, view) :]
+
+    return send
+
+
+def _receive(child: Child[Any], read: int) -> None:
+    """Read the child's messages until it closes the pipe; then reap it."""
+    done = 0
+    try:
+        with open(read, "rb", buffering=1 << 16) as stream:
+            while (header := stream.read(_HEADER.size)) and len(header) == _HEADER.size:
+                (length,) = _HEADER.unpack(header)
+                data = stream.read(length)
+                if len(data) != length:
+                    break
+                message = fastpath.loads(data, child.shared)
+                if message[0] == "tally":
+                    _, index, (pages, objects, found, state) = message
+                    tally = child.jobs[index].tally
+                    tally.pages, tally.objects, tally.found, tally.state = (
+                        pages,
+                        objects,
+                        found,
+                        state,
+                    )
+                else:
+                    _, index, result, error = message
+                    job = child.jobs[index]
+                    job.result, job.error = result, error
+                    job.ended.set()
+                    done += 1
+    except Exception:  # anything unreadable: the jobs are the parent's
+        pass
+    finally:
+        _, status = os.waitpid(child.pid, 0)
+        child.failed = done < len(child.jobs) or status != 0
+        child.ended.set()
