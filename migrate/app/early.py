@@ -7,7 +7,9 @@ A plan made early is only a shortcut: :func:`migrate.app.convert.plan_all`
 takes it for exactly the workload it was made for (the same object, equal
 ConfigMaps of the same kind) and plans any other itself, so what a scan
 gives never depends on timing. A workload whose early planning failed is
-planned again there, where its error surfaces as it would have.
+planned again there, where its error surfaces as it would have. The report's
+differences from the chart defaults are worked out early too
+(:func:`migrate.report.diff.ahead`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import threading
 
 from migrate.app import convert as pipeline
 from migrate.chart.profile import Profile
-from migrate.model import CompleteConfigMaps, Document, Workload
+from migrate.model import CompleteConfigMaps, Document, Status, Workload
+from migrate.report import diff
 from migrate.sources import workloads
 
 
@@ -59,6 +62,8 @@ class Planner:
         while (workload := self._queue.get()) is not None:
             try:
                 outcome = pipeline.outcome_of(workload, self.profile, self.policy)
+                if outcome.plan.status is Status.NEEDS_MIGRATION:  # the report's differences
+                    diff.ahead(self.profile.chart_defaults, outcome.plan.run_config)
             except Exception:  # planned again by plan_all, where the error surfaces
                 continue
             self._done[id(workload.document)] = (workload, outcome)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrate.model import Path
+from migrate.report import diff
 from migrate.report.diff import ADDED, CHANGED, REMOVED, Change, changes
 from migrate.yaml.io import same
 
@@ -83,3 +84,16 @@ def test_types_count_and_paths_are_dotted_in_document_order() -> None:
         ("vector_stores", ADDED, None, {"default_provider_id": "milvus"}),
         ("registered_resources.models[0].metadata.embedding_dimension", CHANGED, 768, "768"),
     ]
+
+
+def test_differences_worked_out_ahead_are_taken_once_and_only_for_the_same_trees() -> None:
+    old = {"a": 1, "b": [1, 2]}
+    new = {"a": 2, "b": [1, 2, 3]}
+    expected = changes(old, new)
+    diff.ahead(old, new)
+    kept = diff._AHEAD  # what is kept, to see it taken
+    assert changes(old, {"a": 2, "b": [1, 2, 3]}) == expected  # an equal tree: anew
+    assert (id(old), id(new)) in kept
+    assert changes(old, new) == expected
+    assert (id(old), id(new)) not in kept  # taken, once
+    assert changes(old, new) == expected
