@@ -66,25 +66,32 @@ def read_all(
 
 class Histories:
     """The histories of Helm releases, read on a context's pool from the moment asked:
-    the releases of one namespace together (:func:`helm_history.read_many`), while the
-    caller plans. :meth:`take` waits for those it needs and leaves the others."""
+    the releases of one namespace together, their Secrets and their ConfigMaps (Helm's
+    two drivers) at once (:mod:`migrate.sources.helm_history`), while the caller plans.
+    :meth:`take` waits for those it needs and leaves the others."""
 
     def __init__(self, pool: parallel.Pool, connection: cluster.Connection) -> None:
         self.connection = connection
         self.batch = parallel.Batch(pool, connection.stop)
-        self.tasks: dict[Owner, parallel.Task[dict[str, helm_history.History | Problem]]] = {}
+        self.reads: dict[Owner, tuple[_Read, _Read]] = {}  # its Secrets, its ConfigMaps
 
     def ask(self, owners: Sequence[Owner]) -> None:
         """Start reading the histories of ``owners`` not asked for yet."""
         by_namespace: dict[str, list[str]] = {}
         for name, namespace in dict.fromkeys(owners):
-            if (name, namespace) not in self.tasks:
+            if (name, namespace) not in self.reads:
                 by_namespace.setdefault(namespace, []).append(name)
         for namespace, names in by_namespace.items():
             for group in helm_history.groups(names):
-                read = functools.partial(helm_history.read_many, self.connection, namespace, group)
-                task = self.batch.submit(read)
-                self.tasks.update({(name, namespace): task for name in group})
+                secrets, config_maps = (
+                    self.batch.submit(
+                        functools.partial(
+                            helm_history.records, self.connection, resource, namespace, group
+                        )
+                    )
+                    for resource in (cluster.SECRETS, cluster.CONFIG_MAPS)
+                )
+                self.reads.update({(name, namespace): (secrets, config_maps) for name in group})
 
     def take(
         self, owners: Sequence[Owner], faults: list[tuple[str | None, Finding]]
@@ -95,18 +102,22 @@ class Histories:
         stop = self.connection.stop
         found: dict[Owner, helm_history.History | Problem] = {}
         for name, namespace in owners:
-            task = self.tasks[(name, namespace)]
-            if task.state == parallel.CUT:
-                what = f"Secrets in namespace {namespace}"
-                value: helm_history.History | Problem = Problem(
-                    f"release {name} in {namespace}: {stop.fault(what).message}"
+            lists = [
+                stop.fault(f"{kind} in namespace {namespace}")
+                if read.state == parallel.CUT
+                else read.result()
+                for kind, read in zip(
+                    ("Secrets", "ConfigMaps"), self.reads[(name, namespace)], strict=True
                 )
-            else:
-                value = task.result()[name]
+            ]
+            value = helm_history.histories([name], namespace, *lists)[name]
             if isinstance(value, Problem) and stop.fired() and stop.reason in value.message:
                 faults.append((namespace, finding(STOPPED, value.message)))
             found[(name, namespace)] = value
         return found
+
+
+_Read = parallel.Task[helm_history.Records | cluster.Fault]
 
 
 def owners(result: pipeline.Result, statuses: tuple[Status, ...]) -> list[Owner]:

@@ -293,13 +293,24 @@ def _scan_one(
         on_config_maps=planner.config_maps if planner is not None else lambda *_: None,
     )
     with parallel.Pool(settings.max_connections, name) as pool:
+        histories = releases.Histories(pool, connection)
         try:
             listing = source.list_all(pool)
+            # The histories are read while the last workloads are planned: those of every
+            # Helm release that manages one, though only the releases of workloads to
+            # migrate or migrated already are used (planning tells which).
+            histories.ask(
+                [
+                    owner
+                    for document in listing.found
+                    if (owner := owner_release(document.data.get("metadata") or {})) is not None
+                ]
+            )
         finally:
             if planner is not None:
                 planner.finish()
         tally.state = "planning"
-        return _scan_context(source, listing, pool, settings, planner)
+        return _scan_context(source, listing, histories, settings, planner)
 
 
 def _planning(settings: _Scan) -> pipeline.Policy:
@@ -312,7 +323,7 @@ def _planning(settings: _Scan) -> pipeline.Policy:
 def _scan_context(
     source: ContextSource,
     listing: Listing,
-    pool: parallel.Pool,
+    histories: releases.Histories,
     settings: _Scan,
     planner: early.Planner | None = None,
 ) -> ContextResult:
@@ -328,18 +339,6 @@ def _scan_context(
         else:
             found.append(item)
     connection = source.connection
-    # The histories are read while the workloads are planned: those of every Helm release
-    # that manages one, though only the releases of workloads to migrate or migrated
-    # already are used (planning tells which).
-    histories = releases.Histories(pool, connection)
-    histories.ask(
-        [
-            owner
-            for item in found
-            if isinstance(item, Workload)
-            and (owner := owner_release(item.document.data.get("metadata") or {})) is not None
-        ]
-    )
     result = pipeline.plan_all(
         found,
         profile,
@@ -350,7 +349,7 @@ def _scan_context(
     if helm_values:
         owners = releases.owners(result, (Status.NEEDS_MIGRATION,))
         revisions = releases.read_all(
-            pool,
+            histories.batch.pool,
             connection.stop,
             owners,
             lambda o: next(helm_release.Release(connection, *o).read()),

@@ -123,25 +123,54 @@ def read_many(
     """The histories of releases ``names`` of ``namespace``, as :class:`ReleaseHistory`
     reads each, in two requests at most: the Secrets of them all (one label selector
     names every release), then the ConfigMaps of those with no Secret."""
-    if len(names) == 1:
-        (name,) = names
-        return {name: next(ReleaseHistory(connection, name, namespace).read())}
-    found: dict[str, list[Mapping[str, Any]]] = {name: [] for name in names}
-    failed: dict[str, Problem] = {}
-    for resource in (cluster.SECRETS, cluster.CONFIG_MAPS):
-        unread = [name for name in names if not found[name]]
-        if not unread:
-            break
-        try:
-            wanted = f"owner=helm,name in ({','.join(unread)})"
-            for item in connection.list(resource, namespace, selector=wanted):
-                release = _labels(item).get("name")
-                if isinstance(release, str) and release in unread:
-                    found[release].append(item)
-        except cluster.Fault as error:
-            failed = {name: Problem(f"release {name} in {namespace}: {error}") for name in unread}
-            break
-    return {name: failed.get(name) or history(found[name], name, namespace) for name in names}
+    secrets = records(connection, cluster.SECRETS, namespace, names)
+    left = [name for name in names if isinstance(secrets, cluster.Fault) or not secrets[name]]
+    if isinstance(secrets, cluster.Fault) or not left:
+        return histories(names, namespace, secrets, {})
+    return histories(
+        names, namespace, secrets, records(connection, cluster.CONFIG_MAPS, namespace, left)
+    )
+
+
+Records = dict[str, list[Mapping[str, Any]]]
+
+
+def records(
+    connection: cluster.Connection,
+    resource: cluster.Resource,
+    namespace: str,
+    names: Sequence[str],
+) -> Records | cluster.Fault:
+    """The release records of ``names`` of ``namespace`` stored as ``resource`` (Secrets or
+    ConfigMaps), by release, in one list; or the fault that stopped the list."""
+    wanted = selector(names[0]) if len(names) == 1 else f"owner=helm,name in ({','.join(names)})"
+    found: Records = {name: [] for name in names}
+    try:
+        for item in connection.list(resource, namespace, selector=wanted):
+            release = _labels(item).get("name")
+            if isinstance(release, str) and release in found:
+                found[release].append(item)
+    except cluster.Fault as fault:
+        return fault
+    return found
+
+
+def histories(
+    names: Sequence[str],
+    namespace: str,
+    secrets: Records | cluster.Fault,
+    config_maps: Records | cluster.Fault,
+) -> dict[str, History | Problem]:
+    """Each release's history from its Secrets, or, having none, its ConfigMaps (Helm's
+    two drivers); a list's fault is a problem of each release it leaves unread."""
+    found: dict[str, History | Problem] = {}
+    for name in names:
+        stored = secrets if isinstance(secrets, cluster.Fault) or secrets[name] else config_maps
+        if isinstance(stored, cluster.Fault):
+            found[name] = Problem(f"release {name} in {namespace}: {stored}")
+        else:
+            found[name] = history(stored.get(name, ()), name, namespace)
+    return found
 
 
 def history(objects: Iterable[Mapping[str, Any]], release: str, namespace: str) -> History:
