@@ -76,6 +76,7 @@ class Child(Generic[J]):
 
     jobs: list[J]
     shared: list[object]
+    extra: tuple[Callable[[Any], object], Callable[[Any, object], None]] | None = None
     pid: int = 0
     failed: bool = False  # died, or sent what could not be read: its jobs are undone
     ended: threading.Event = field(default_factory=threading.Event)
@@ -90,10 +91,18 @@ class Child(Generic[J]):
             pass
 
 
-def start(jobs: list[J], settings: Any, stop: Any, shared: Sequence[object]) -> Child[J]:
+def start(
+    jobs: list[J],
+    settings: Any,
+    stop: Any,
+    shared: Sequence[object],
+    extra: tuple[Callable[[Any], object], Callable[[Any, object], None]] | None = None,
+) -> Child[J]:
     """Fork a child that scans ``jobs`` with ``settings``; ``stop`` is the scan's
-    (:class:`~migrate.sources.cluster.Stop`), which SIGUSR1 interrupts in the child."""
-    child = Child(jobs, list(shared))
+    (:class:`~migrate.sources.cluster.Stop`), which SIGUSR1 interrupts in the child.
+    ``extra`` is (what the child works out from a job's result and sends with it, what
+    the parent does with that): work the child had time for, not part of the result."""
+    child = Child(jobs, list(shared), extra)
     read, write = os.pipe()
     # The child's collector leaves what it starts with alone: scanning it would copy
     # every page of the parent's heap into the child. Ctrl-C is held back while it is
@@ -105,7 +114,7 @@ def start(jobs: list[J], settings: Any, stop: Any, shared: Sequence[object]) -> 
         pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read)
-        _child(jobs, settings, stop, write, child.shared)
+        _child(jobs, settings, stop, write, child)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     gc.unfreeze()
     os.close(write)
@@ -114,13 +123,13 @@ def start(jobs: list[J], settings: Any, stop: Any, shared: Sequence[object]) -> 
     return child
 
 
-def _child(jobs: Sequence[Job], settings: Any, stop: Any, write: int, shared: list[object]) -> None:
+def _child(jobs: Sequence[Job], settings: Any, stop: Any, write: int, child: Child[Any]) -> None:
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGUSR1, lambda number, frame: stop.interrupt())
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGUSR1})
-        references = {id(item): index for index, item in enumerate(shared)}
+        references = {id(item): index for index, item in enumerate(child.shared)}
         send = _sender(write, references)
         for job in jobs:
             job.start(settings)
@@ -129,7 +138,10 @@ def _child(jobs: Sequence[Job], settings: Any, stop: Any, write: int, shared: li
                 for other, each in enumerate(jobs):
                     send(("tally", other, _tally(each.tally)))
             send(("tally", index, _tally(job.tally)))
-            send(("done", index, job.result, job.error))
+            worked_out = (
+                child.extra[0](job.result) if child.extra and job.result is not None else None
+            )
+            send(("done", index, job.result, job.error, worked_out))
         code = 0
     finally:
         os._exit(code)
@@ -170,8 +182,10 @@ def _receive(child: Child[Any], read: int) -> None:
                         state,
                     )
                 else:
-                    _, index, result, error = message
+                    _, index, result, error, worked_out = message
                     job = child.jobs[index]
+                    if child.extra and result is not None:
+                        child.extra[1](result, worked_out)
                     job.result, job.error = result, error
                     job.ended.set()
                     done += 1

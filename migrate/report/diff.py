@@ -54,7 +54,12 @@ _AHEAD_LOCK = threading.Lock()
 def ahead(old: Any, new: Any) -> None:
     """Work out ``changes(old, new)`` now, on a thread with time to spare (a scan's
     planner while the lists are read), for the first later call with these very trees."""
-    found = changes(old, new)
+    remember(old, new, changes(old, new))
+
+
+def remember(old: Any, new: Any, found: list[Change]) -> None:
+    """``found`` are ``changes(old, new)``, worked out elsewhere (a scan's second process):
+    the first later call with these very trees takes them."""
     with _AHEAD_LOCK:
         _AHEAD[(id(old), id(new))] = (old, new, found)
 
