@@ -61,7 +61,11 @@ def command_names() -> list[str]:
 
 
 def _run(arguments: list[str]) -> None:
+    # As an installed program starts: from compiled modules (pip compiles them when it
+    # installs; the warm-up runs write them for an editable install), whatever
+    # PYTHONDONTWRITEBYTECODE says here.
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run(arguments, env=environment, check=True, capture_output=True)
 
 

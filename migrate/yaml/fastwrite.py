@@ -75,46 +75,37 @@ def _key(key: Any) -> str:
     return _scalar(key)
 
 
+def _empty_or_scalar(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{}"
+    return "[]" if isinstance(value, list) else _scalar(value)
+
+
 def _mapping(data: Mapping[Any, Any], indent: str, out: list[str]) -> None:
     for key, value in data.items():
         name = _key(key)
-        if isinstance(value, Mapping):
-            if value:
-                out.append(f"{indent}{name}:\n")
+        if value is None or (isinstance(value, Mapping | list) and value):
+            out.append(f"{indent}{name}:\n")  # null is written as nothing
+            if isinstance(value, Mapping):
                 _mapping(value, indent + "  ", out)
-            else:
-                out.append(f"{indent}{name}: {{}}\n")
-        elif isinstance(value, list):
-            if value:
-                out.append(f"{indent}{name}:\n")
+            elif value is not None:
                 _sequence(value, indent + "  ", out)
-            else:
-                out.append(f"{indent}{name}: []\n")
-        elif value is None:
-            out.append(f"{indent}{name}:\n")
         else:
-            out.append(f"{indent}{name}: {_scalar(value)}\n")
+            out.append(f"{indent}{name}: {_empty_or_scalar(value)}\n")
 
 
 def _sequence(data: list[Any], indent: str, out: list[str]) -> None:
     """Items with their dash at ``indent``, their content two further in."""
     inner = indent + "  "
     for item in data:
-        if isinstance(item, Mapping):
-            if not item:
-                out.append(f"{indent}- {{}}\n")
-                continue
+        if isinstance(item, Mapping) and item:
             start = len(out)
             _mapping(item, inner, out)
             out[start] = f"{indent}- {out[start][len(inner) :]}"
-        elif isinstance(item, list):
-            if item:
-                raise _Unsure
-            out.append(f"{indent}- []\n")
-        elif item is None:
-            out.append(f"{indent}- \n")
+        elif isinstance(item, list) and item:
+            raise _Unsure
         else:
-            out.append(f"{indent}- {_scalar(item)}\n")
+            out.append(f"{indent}- {'' if item is None else _empty_or_scalar(item)}\n")
 
 
 def dump(data: Any) -> str | None:
