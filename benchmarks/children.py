@@ -119,7 +119,12 @@ def _command(mode: str, *arguments: str) -> list[str]:
     return [sys.executable, "-m", "benchmarks.children", mode, *arguments]
 
 
-_ENVIRONMENT = {**os.environ, "PYTHONPATH": str(ROOT)}
+# Children start as an installed program does: from compiled modules (pip compiles them
+# when it installs; the first child writes them for an editable install), whatever
+# PYTHONDONTWRITEBYTECODE says here.
+_ENVIRONMENT = {
+    name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"
+} | {"PYTHONPATH": str(ROOT)}
 
 
 def run(mode: str, *arguments: str) -> dict[str, Any]:
