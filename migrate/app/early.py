@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from migrate.app import convert as pipeline
 from migrate.chart.profile import Profile
@@ -83,3 +85,28 @@ class Planner:
             early.config_maps == workload.config_maps
         )
         return outcome if early.document is workload.document and same_maps else None
+
+
+def differences(
+    profile: Profile,
+) -> tuple[Callable[[Any], object], Callable[[Any, object], None]]:
+    """(work out, take): the report's differences of a context's workloads (of a scan's
+    ContextResult), worked out in a second process by its planner while it read, sent
+    with the result, and taken here for the report."""
+    defaults = profile.chart_defaults
+
+    def work_out(result: Any) -> object:
+        return [
+            diff.changes(defaults, o.plan.run_config)
+            if o.plan.status is Status.NEEDS_MIGRATION
+            else None
+            for o in result.result.outcomes
+        ]
+
+    def take(result: Any, worked_out: object) -> None:
+        assert isinstance(worked_out, list)
+        for outcome, found in zip(result.result.outcomes, worked_out, strict=True):
+            if found is not None:
+                diff.remember(defaults, outcome.plan.run_config, found)
+
+    return work_out, take

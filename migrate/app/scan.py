@@ -25,7 +25,7 @@ is a ``scan-incomplete`` fault; a context that gave nothing means exit code
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -39,7 +39,6 @@ from migrate.errors import EXIT_CLUSTER, InputError
 from migrate.model import Document, Finding, Status, Workload, owner_release
 from migrate.plan.classify import is_llama_stack
 from migrate.plan.findings import finding
-from migrate.report import diff
 from migrate.sources import cluster, helm_release, parallel
 from migrate.sources.context import ContextSource, ListFault, Listing
 from migrate.sources.interface import Problem
@@ -189,7 +188,7 @@ def scan(
     own: list[_Job] = jobs
     if fleet.possible(len(jobs), not _planning(settings).verify):
         own, theirs = fleet.split(jobs)
-        child = fleet.start(theirs, settings, settings.stop, [profile], _differences(profile))
+        child = fleet.start(theirs, settings, settings.stop, [profile], early.differences(profile))
     for job in own:
         job.start(settings)
     # Waits on events, not Thread.join: a join that Ctrl-C interrupts may leave its thread
@@ -221,30 +220,6 @@ def scan(
         assert job.result is not None
         results.append(job.result)
     return results
-
-
-def _differences(
-    profile: Profile,
-) -> tuple[Callable[[ContextResult], object], Callable[[ContextResult, object], None]]:
-    """The report's differences of a context's workloads, worked out in a second process
-    (by its planner, while it read) and sent with its result, for the report here."""
-    defaults = profile.chart_defaults
-
-    def work_out(result: ContextResult) -> object:
-        return [
-            diff.changes(defaults, o.plan.run_config)
-            if o.plan.status is Status.NEEDS_MIGRATION
-            else None
-            for o in result.result.outcomes
-        ]
-
-    def take(result: ContextResult, worked_out: object) -> None:
-        assert isinstance(worked_out, list)
-        for outcome, found in zip(result.result.outcomes, worked_out, strict=True):
-            if found is not None:
-                diff.remember(defaults, outcome.plan.run_config, found)
-
-    return work_out, take
 
 
 @dataclass

@@ -13,6 +13,10 @@ says what it is. Decoding one record is :mod:`migrate.sources.helm_release`'s.
 Unlike the last deployed values, a history carries each revision's manifest
 and chart (templates, defaults): what ran is compared across an upgrade.
 No message quotes a value of a record.
+
+Over 400 lines: the three ways of reading records (one release from a
+cluster, up to twenty of a namespace at once, exported files) share one
+decoding and its checks, which belong with them.
 """
 
 from __future__ import annotations

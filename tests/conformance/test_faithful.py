@@ -317,10 +317,20 @@ def test_migrated_config_resolves_like_the_old_one(
     text = manifest(variables, envfrom_prefix, args)
     original = container_of(list(yaml.load_all(text, Loader=LOADER))[1])
     old_env = true_env(original, variables)
-    old = llama_stack.resolve(TEMPLATE_TEXT, old_env)
+    runs = {preserve: migrated(text, preserve) for preserve in (True, False)}
+    new_envs = {
+        preserve: true_env(container_of(patched), variables)
+        for preserve, (_, patched, _) in runs.items()
+    }
+    # The old configuration and both migrated ones, resolved in one round trip.
+    old, *resolved = llama_stack.resolve_many(
+        [(TEMPLATE_TEXT, old_env)]
+        + [(run_yaml, new_envs[preserve]) for preserve, (_, _, run_yaml) in runs.items()]
+    )
+    news = dict(zip(runs, resolved, strict=True))
 
     for preserve in (True, False):
-        outcome, patched, run_yaml = migrated(text, preserve)
+        outcome, patched, _ = runs[preserve]
         new_container = container_of(patched)
         originals = [canonical(e) for e in original.get("env") or []]
         for entry in new_container["env"][1:]:
@@ -329,8 +339,8 @@ def test_migrated_config_resolves_like_the_old_one(
             "name": PROFILE.env_name,
             "value": PROFILE.run_config_path,
         }
-        new_env = true_env(new_container, variables)
-        new = llama_stack.resolve(run_yaml, new_env)
+        new_env = new_envs[preserve]
+        new = news[preserve]
         # What the kubelet makes of the args is the same before and after.
         old_args = [expand(a, old_env) for a in original.get("args") or []]
         assert [expand(a, new_env) for a in new_container.get("args") or []] == old_args
