@@ -346,3 +346,51 @@ async def test_a_second_process_gives_its_contexts_and_if_it_fails_they_are_scan
     assert sum(len(r[1]) for r in alone) > 10
     assert together == alone
     assert rescued == alone
+
+
+@pytest.mark.asyncio
+async def test_ctrl_c_reaches_the_second_process_of_a_fleet(tmp_path: Path) -> None:
+    """Two contexts: the second is scanned in the forked child, whose list is held. Ctrl-C
+    stops both; each delivers what it read, and nothing is half-written."""
+    out = tmp_path / "migrated"
+    async with running(("one", "two"), tmp_path=tmp_path) as c:
+        for context in c.contexts:
+            c.seed(context, [llama("ai", "milvus"), llama("slow", "faiss")])
+        held = c.emulators["two"]
+        cluster.delay(held, "GET /apis/apps/v1/namespaces/slow/deployments", 60.0)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _INTERRUPTIBLE, "scan", "--kubeconfig", str(c.kubeconfig),
+             "--context=one", "--context=two", "-n", "ai", "-n", "slow", "-d", str(out),
+             "-o", "json"],
+            cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        try:
+            for _ in range(600):
+                seen = {path for _, path, _ in cluster.requests(held)}
+                if "/api/v1/namespaces/ai/configmaps" in seen and held.in_flight == 1:
+                    break
+                assert process.poll() is None, process.communicate()
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(f"the scan did not get midway: {seen}")
+            await asyncio.sleep(1.0)  # the first context done, the second's answers read
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = await asyncio.to_thread(process.communicate, timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == scan.EXIT_INTERRUPTED, stderr
+    assert "Traceback" not in stderr
+    report = json.loads(stdout)
+    assert fault_ids(report) == {"one": [], "two": [("slow", "scan-incomplete")]}
+    assert [(w["context"], w["namespace"]) for w in report["workloads"]] == [
+        ("one", "ai"),
+        ("one", "slow"),
+        ("two", "ai"),
+    ]
+    written = tree(out)
+    assert "two/ai/llama-stack/values-overlay.yaml" in written
+    assert not any(name.startswith("two/slow") for name in written)
+    assert not [p for p in out.rglob("*") if files.is_temporary(p.name)]
