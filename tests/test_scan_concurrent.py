@@ -85,6 +85,19 @@ def tree(directory: Path) -> dict[str, bytes]:
     }
 
 
+def first_whole_second_cut(report: dict[str, Any], out: Path, first: str, second: str) -> None:
+    """Both namespaces of the ``first`` context were read and written; of the ``second``,
+    ``ai`` only: ``slow`` was cut, and nothing of it was written."""
+    assert [(w["context"], w["namespace"]) for w in report["workloads"]] == [
+        (first, "ai"),
+        (first, "slow"),
+        (second, "ai"),
+    ]
+    written = tree(out)
+    assert f"{second}/ai/llama-stack/values-overlay.yaml" in written
+    assert not any(name.startswith(f"{second}/slow") for name in written)
+
+
 @pytest.mark.asyncio
 async def test_one_request_at_a_time_and_many_give_the_same_bytes(tmp_path: Path) -> None:
     out = tmp_path / "migrated"
@@ -171,14 +184,7 @@ async def test_a_deadline_keeps_what_was_read_and_names_what_was_not(tmp_path: P
     assert message == (
         "listing Deployments in namespace slow stopped: the --deadline of 3 s passed"
     )
-    assert [(w["context"], w["namespace"]) for w in report["workloads"]] == [
-        ("fast", "ai"),
-        ("fast", "slow"),
-        ("cut", "ai"),
-    ]
-    written = tree(out)
-    assert "cut/ai/llama-stack/values-overlay.yaml" in written
-    assert not any(name.startswith("cut/slow") for name in written)
+    first_whole_second_cut(report, out, "fast", "cut")
     # A context that gave nothing in time: the report still comes, and exit code 3.
     assert nothing.returncode == 3, nothing.stderr
     report = json.loads(nothing.stdout)
@@ -385,12 +391,5 @@ async def test_ctrl_c_reaches_the_second_process_of_a_fleet(tmp_path: Path) -> N
     assert "Traceback" not in stderr
     report = json.loads(stdout)
     assert fault_ids(report) == {"one": [], "two": [("slow", "scan-incomplete")]}
-    assert [(w["context"], w["namespace"]) for w in report["workloads"]] == [
-        ("one", "ai"),
-        ("one", "slow"),
-        ("two", "ai"),
-    ]
-    written = tree(out)
-    assert "two/ai/llama-stack/values-overlay.yaml" in written
-    assert not any(name.startswith("two/slow") for name in written)
+    first_whole_second_cut(report, out, "one", "two")
     assert not [p for p in out.rglob("*") if files.is_temporary(p.name)]
