@@ -66,6 +66,9 @@ test: $(BIN)/.installed $(CONFORMANCE_VENV)/.installed
 	$(BIN)/ruff check migrate tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	# The tests start hundreds of `migrate` processes: compiled once here, as pip compiles an
+	# installed program, not by each of them (PYTHONDONTWRITEBYTECODE may be set).
+	$(BIN)/python -m compileall -q migrate
 	MIGRATE_CONFORMANCE_VENV=$(abspath $(CONFORMANCE_VENV)) $(BIN)/python -m pytest -n auto --dist loadfile
 
 clean:

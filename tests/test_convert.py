@@ -540,6 +540,23 @@ def test_help_does_not_import_the_kubernetes_client() -> None:
     assert "HEAVY []" in run.stdout
 
 
+def test_convert_does_not_import_the_kubernetes_client() -> None:
+    # Only a scan uses a cluster; convert reaches the cluster module's data types alone.
+    seed = DEMO / "seed-example.yaml"
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['migrate', 'convert', '--dry-run', '-f', {str(seed)!r}]\n"
+        "try:\n    runpy.run_module('migrate', run_name='__main__')\n"
+        "except SystemExit as stop:\n    print('EXIT', stop.code)\n"
+        "print('LOADED', sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'kubernetes', 'urllib3'}))\n"
+    )
+    run = python("-c", probe)
+    assert "EXIT 0" in run.stdout, run.stderr
+    assert "research/llama-stack" in run.stdout
+    assert "LOADED []" in run.stdout
+
+
 def test_stdout_stream_keeps_one_document_per_object() -> None:
     run = migrate("convert", "--fail-on", "none", "-R", "-f", str(MANIFESTS), "--stdout")
     assert run.returncode == 0, run.stderr

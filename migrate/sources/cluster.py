@@ -1,7 +1,9 @@
 """Reading live clusters, read-only: connection, paged raw lists, retries and faults.
 
 This module owns every call to the Kubernetes API and is the only one that
-imports the kubernetes client (``migrate --help`` must not pay for it). It
+imports the kubernetes client, and only once a cluster is used: ``migrate
+--help`` and ``convert``, which reach this module's data types, do not pay for
+it. It
 only ever sends GET requests: lists of Deployments, StatefulSets and
 ConfigMaps, and, for ``--helm-values``, the Secrets Helm stores releases in
 (selected by label; no other Secret is ever read). Lists are paged
@@ -25,12 +27,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import urllib3
-from kubernetes import client, config
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
+if TYPE_CHECKING:
+    from kubernetes import client
 
 from migrate.errors import EXIT_CLUSTER
 from migrate.sources import kubeconfig as kubeconfigs
@@ -185,6 +185,9 @@ class Connection:
         query: Sequence[tuple[str, Any]],
         what: str,
     ) -> Any:
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
         delay = BACKOFF
         stop = self.stop
         for attempt in range(RETRIES + 1):
@@ -250,6 +253,8 @@ class Connection:
         timeout: float,
     ) -> Any:
         """One GET as the client's generated methods send it; the body, undecoded."""
+        from kubernetes.client.exceptions import ApiException
+
         request = self.api.param_serialize(
             method="GET",
             resource_path=path,
@@ -266,6 +271,8 @@ class Connection:
 
 
 def _refused(reason: object) -> bool:
+    import urllib3
+
     return isinstance(
         reason,
         urllib3.exceptions.NewConnectionError
@@ -275,6 +282,8 @@ def _refused(reason: object) -> bool:
 
 
 def _short(error: object) -> str:
+    import urllib3
+
     if isinstance(error, urllib3.exceptions.ReadTimeoutError):
         return "timed out"
     text = str(error)
@@ -293,6 +302,9 @@ def contexts(kubeconfig: Path | None, wanted: list[str]) -> list[tuple[str, str]
         if wanted:
             raise SourceError("--context needs a kubeconfig; none was found (running in a pod)")
         return [("in-cluster", _pod_namespace())]
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
     files = kubeconfigs.find(kubeconfig)
     try:
         available, current = config.list_kube_config_contexts(config_file=files.argument)
@@ -323,6 +335,9 @@ def connect(
 ) -> Connection:
     """An API client for ``context``; urllib3's own retries off (ours are bounded), its
     pool sized to ``max_connections``."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
     configuration = client.Configuration()
     try:
         if context == "in-cluster" and kubeconfig is None and _in_cluster():
