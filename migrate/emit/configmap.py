@@ -49,7 +49,7 @@ def run_yaml(run_config: Mapping[str, Any]) -> str:
         parts: list[str] = []
         for key, value in run_config.items():
             section = {key: value}
-            identity = _identity(section)
+            identity = yamlio.identity(section)
             if identity is None:
                 break
             text = _SECTIONS.get(identity)
@@ -63,32 +63,9 @@ def run_yaml(run_config: Mapping[str, Any]) -> str:
     return _checked(run_config)
 
 
-# Sections of run.yaml written and loaded back already, by their identity (_identity).
+# Sections of run.yaml written and loaded back already, by their yamlio.identity.
 _SECTIONS: dict[object, str] = {}
 _MAX_SECTIONS = 4096
-_ATOMS = (str, int, bool, type(None))
-
-
-def _identity(data: Any) -> object | None:
-    """A key equal for exactly the data PyYAML writes alike: the same types and values,
-    in the same order; None for any type but plain YAML data's."""
-    kind = type(data)
-    if kind is dict:
-        items = []
-        for key, value in data.items():
-            pair = (_identity(key), _identity(value))
-            if pair[0] is None or pair[1] is None:
-                return None
-            items.append(pair)
-        return ("map", tuple(items))
-    if kind is list:
-        elements = tuple(_identity(item) for item in data)
-        return None if any(e is None for e in elements) else ("seq", elements)
-    if kind is float:
-        return ("float", repr(data))
-    if kind in _ATOMS:
-        return (kind.__name__, data)
-    return None
 
 
 def _checked(run_config: Mapping[str, Any]) -> str:

@@ -5,7 +5,9 @@ layout (the whole run.yaml under one key, or the chart's modular keys), with
 an end-of-line comment on every value, or on the list that holds it, saying
 why it is there: the env var it came from, the chart default it keeps out
 and why, or Helm's list rule (:mod:`migrate.emit.why`); the header says what
-the kinds of comment mean.
+the kinds of comment mean. Workloads of one run often share their settings:
+on the fast path, what follows the first line is written once for each set
+of values and comments, and every overlay is still loaded back and checked.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from migrate import __version__
+from migrate import __version__, fastpath
 from migrate.chart.profile import Profile
 from migrate.emit import why
 from migrate.emit.interface import Emitter, Rendered
@@ -36,20 +38,19 @@ class Overlay(Emitter):
         return Rendered(_text(plan, profile))
 
 
+# Overlays written already, all but their first line, by what that text depends on.
+_BODIES: dict[object, str] = {}
+_MAX_BODIES = 4096
+
+
 def _text(plan: Plan, profile: Profile) -> str:
     target = profile.target
     layout = target.layout
-    header = [
-        f"# Helm values overlay for {plan.label}, written by migrate {__version__}.",
-        f"# Target chart: {target.name} ({target.description}).",
-    ]
+    first = f"# Helm values overlay for {plan.label}, written by migrate {__version__}."
     content: dict[str, Any] = layout.to_values(plan.overlay)
     env_key = target.env_values_key
     if plan.env_values and env_key is not None:
         content[env_key] = dict(plan.env_values)
-    if not content:
-        header.append("# The pod ran the chart's defaults: there is nothing to override.")
-        return "\n".join(header) + "\n{}\n"
     sources: dict[Path, str] = {}
     for path, reason in plan.overlay_sources.items():
         where = layout.values_path(path)
@@ -57,6 +58,37 @@ def _text(plan: Plan, profile: Profile) -> str:
             sources[where] = reason
     if plan.env_values and env_key is not None:
         sources.update({(env_key, name): why.ENV_NOTE for name in plan.env_values})
+    key = _key(target.name, target.description, content, sources)
+    rest = _BODIES.get(key) if key is not None else None
+    if rest is None:
+        rest = _rest(target.name, target.description, content, sources)
+        if key is not None and len(_BODIES) < _MAX_BODIES:
+            _BODIES[key] = rest
+    rendered = first + "\n" + rest
+    if not yamlio.same(load.load_run_yaml(rendered, "values-overlay.yaml"), content):
+        raise InternalError(f"the values overlay for {plan.label} does not load back unchanged")
+    return rendered
+
+
+def _key(name: str, description: str, content: Any, sources: Mapping[Path, str]) -> object:
+    """What the overlay's text after its first line depends on; None off the fast path or
+    for values that are not plain data."""
+    values = yamlio.identity(content) if fastpath.enabled() else None
+    if values is None:
+        return None
+    comments = tuple(
+        (tuple((type(step).__name__, step) for step in path), reason)
+        for path, reason in sources.items()
+    )
+    return (name, description, values, comments)
+
+
+def _rest(name: str, description: str, content: dict[str, Any], sources: Mapping[Path, str]) -> str:
+    """The overlay after its first line: the rest of the header, then the values."""
+    header = [f"# Target chart: {name} ({description})."]
+    if not content:
+        header.append("# The pod ran the chart's defaults: there is nothing to override.")
+        return "\n".join(header) + "\n{}\n"
     body = yamlio.to_commented(content)
     comments = _comment(body, (), why.complete(content, sources))
     header += [
@@ -64,11 +96,7 @@ def _text(plan: Plan, profile: Profile) -> str:
         "# why it is here, in a comment on its line or on the list that holds it:",
         *why.legend(comments),
     ]
-    text = yamlio.spaced_comments(yamlio.dump(body), comments)
-    rendered = "\n".join(header) + "\n" + text
-    if not yamlio.same(load.load_run_yaml(rendered, "values-overlay.yaml"), content):
-        raise InternalError(f"the values overlay for {plan.label} does not load back unchanged")
-    return rendered
+    return "\n".join(header) + "\n" + yamlio.spaced_comments(yamlio.dump(body), comments)
 
 
 def _comment(node: Any, path: Path, sources: Mapping[Path, str]) -> list[str]:

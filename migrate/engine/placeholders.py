@@ -49,6 +49,8 @@ class UnknownHome(Exception):
 
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into literal runs and placeholders, in order; literals are never empty."""
+    if "${env." not in text:  # every placeholder starts so (PATTERN)
+        return [text] if text else []
     tokens: list[Token] = []
     position = 0
     for match in PATTERN.finditer(text):
@@ -71,6 +73,8 @@ def tokenize(text: str) -> list[Token]:
 
 def placeholders(text: str) -> list[Placeholder]:
     """The placeholders of ``text`` in order."""
+    if "${env." not in text:
+        return []
     return [token for token in tokenize(text) if isinstance(token, Placeholder)]
 
 

@@ -6,7 +6,8 @@ quoting and float spelling come from :mod:`migrate.yaml.scalars`, with the
 round-trip reading of a text it writes again and the spacing of end-of-line
 comments; and the PyYAML writer of run.yaml, which Llama Stack reads with
 PyYAML. It also owns the strict, type-aware equality used to decide whether
-two configurations (or a text loaded back) are the same.
+two configurations (or a text loaded back) are the same, and the key
+(:func:`identity`) under which writers keep what they wrote once.
 """
 
 from __future__ import annotations
@@ -139,6 +140,32 @@ def dump_run_yaml(data: Any) -> str:
         width=1 << 16,
     )
     return text
+
+
+_PLAIN = (str, int, bool, type(None))
+
+
+def identity(data: Any) -> object | None:
+    """A hashable key equal for exactly the plain data every writer writes alike: the
+    same types and values, in the same order (``1``, ``1.0`` and ``True`` differ); None
+    for data with any other type (ruamel's containers and scalars among them)."""
+    kind = type(data)
+    if kind is dict:
+        items = []
+        for key, value in data.items():
+            pair = (identity(key), identity(value))
+            if pair[0] is None or pair[1] is None:
+                return None
+            items.append(pair)
+        return ("map", tuple(items))
+    if kind is list:
+        elements = tuple(identity(item) for item in data)
+        return None if any(e is None for e in elements) else ("seq", elements)
+    if kind is float:
+        return ("float", repr(data))
+    if kind in _PLAIN:
+        return (kind.__name__, data)
+    return None
 
 
 def same(left: Any, right: Any) -> bool:

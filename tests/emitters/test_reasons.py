@@ -14,6 +14,7 @@ whose migrated variables take any of a set of awkward values.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from migrate import fastpath
 from migrate.app import convert as pipeline
 from migrate.app import values
 from migrate.chart import profile
@@ -227,3 +229,52 @@ def test_any_pods_overlay_says_why_for_every_value(
     comments, missing = reasons(text)
     assert missing == [], f"no reason for {missing}:\n{text}"
     explained(text, comments)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    chosen=st.lists(
+        st.tuples(st.dictionaries(st.sampled_from(_VARIABLES), _VALUE), st.sampled_from(POLICIES)),
+        min_size=2,
+        max_size=4,
+    ),
+    target=st.sampled_from(TARGETS),
+)
+def test_overlays_written_once_for_their_values_are_those_written_anew(
+    chosen: list[tuple[dict[str, str], str]], target: str
+) -> None:
+    """On the fast path an overlay's text after its first line is kept for its values and
+    comments; pods of other names, and the same settings again, get what the full path
+    writes."""
+    results = [
+        plan(
+            workload(container(env(**entries)), name=f"llama-stack-{index % 2}"),
+            PROFILES[target],
+            {},
+            preserve_behavior=policy == "--preserve-behavior",
+            adopt_defaults=policy == "--adopt-chart-defaults",
+        )
+        for index, (entries, policy) in enumerate([*chosen, *chosen])
+    ]
+    fast = [Overlay().render(r, PROFILES[target]).text for r in results]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(fastpath.ENV, "1")
+        full = [Overlay().render(r, PROFILES[target]).text for r in results]
+    assert fast == full
+    for result, text in zip(results, fast, strict=True):
+        assert text.startswith(f"# Helm values overlay for {result.label}, ")
+
+
+def test_an_overlay_of_the_same_values_with_other_reasons_says_its_own() -> None:
+    first = plan(
+        workload(container(env(VECTOR_STORE_EMBEDDING_MODEL="e5"))), PROFILES["modular"], {}
+    )
+    assert first.overlay_sources
+    other = replace(
+        first, overlay_sources={path: "OTHER_VARIABLE" for path in first.overlay_sources}
+    )
+    texts = [Overlay().render(p, PROFILES["modular"]).text for p in (first, other, first)]
+    assert "VECTOR_STORE_EMBEDDING_MODEL" in texts[0]
+    assert "VECTOR_STORE_EMBEDDING_MODEL" not in texts[1]
+    assert "# OTHER_VARIABLE" in texts[1]
+    assert texts[2] == texts[0]

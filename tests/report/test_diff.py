@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from migrate import fastpath
 from migrate.model import Path
 from migrate.report import diff
 from migrate.report.diff import ADDED, CHANGED, REMOVED, Change, changes
@@ -97,3 +99,18 @@ def test_differences_worked_out_ahead_are_taken_once_and_only_for_the_same_trees
     assert changes(old, new) == expected
     assert (id(old), id(new)) not in kept  # taken, once
     assert changes(old, new) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_roots, _roots)
+def test_what_is_kept_for_equal_differing_parts_is_what_deepdiff_finds(
+    old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    """A second pair that differs alike (the same differing parts, the new tree's keys in
+    another order) takes what deepdiff found for the first, in its own document order."""
+    reordered = copy.deepcopy(dict(reversed(new.items())))
+    fast = [changes(old, new), changes(copy.deepcopy(old), reordered)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(fastpath.ENV, "1")
+        full = [changes(old, new), changes(old, reordered)]
+    assert fast == full
