@@ -99,12 +99,19 @@ class Profile:
         changed), for a container whose HOME is ``home``."""
         if home not in self._baselines:
             unset = dict.fromkeys(self.mapping())
-            self._baselines[home] = evaluate.partial(self.template, unset, home).tree
+            tree = evaluate.partial(self.template, unset, home, self.without_placeholders).tree
+            self._baselines[home] = tree
         return self._baselines[home]
 
     @cached_property
     def _baselines(self) -> dict[str | None, Any]:
         return {}
+
+    @cached_property
+    def without_placeholders(self) -> frozenset[int]:
+        """The template's containers that walks pass over (the template is fixed for a
+        run; see :func:`evaluate.without_placeholders`)."""
+        return evaluate.without_placeholders(self.template)
 
     @cached_property
     def readers(self) -> dict[str, list[KeyPath]]:

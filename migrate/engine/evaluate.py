@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,16 +33,48 @@ def format_path(path: Path) -> str:
     return text
 
 
-def strings(tree: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
-    """Every string value of ``tree`` with its path (keys are never substituted)."""
+def strings(
+    tree: Any, path: Path = (), skip: Collection[int] = ()
+) -> Iterator[tuple[Path, str]]:
+    """Every string value of ``tree`` with its path (keys are never substituted); the
+    containers whose ids ``skip`` holds (:func:`without_placeholders`) are passed over."""
+    if id(tree) in skip:
+        return
     if isinstance(tree, Mapping):
         for key, value in tree.items():
-            yield from strings(value, (*path, key))
+            yield from strings(value, (*path, key), skip)
     elif isinstance(tree, list):
         for index, value in enumerate(tree):
-            yield from strings(value, (*path, index))
+            yield from strings(value, (*path, index), skip)
     elif isinstance(tree, str):
         yield path, tree
+
+
+def without_placeholders(tree: Any) -> frozenset[int]:
+    """The ids of the containers of ``tree`` (dicts and lists) with no string holding
+    ``${`` anywhere below, and nothing below but dicts, lists and scalars: partial
+    evaluation gives each back as it is, and none feeds a variable, so walks pass over
+    them. Valid while ``tree`` lives unchanged (a profile's template): no other object
+    can have one of these ids meanwhile."""
+    found: set[int] = set()
+
+    def visit(node: Any) -> bool:
+        kind = type(node)
+        if kind is dict:
+            children = [visit(value) for value in node.values()]
+        elif kind is list:
+            children = [visit(value) for value in node]
+        elif isinstance(node, str):
+            return "${" not in node
+        else:
+            return not isinstance(node, Mapping | list)
+        if all(children):
+            found.add(id(node))
+            return True
+        return False
+
+    visit(tree)
+    return frozenset(found)
 
 
 def matches(name: str, globs: tuple[str, ...]) -> bool:
@@ -60,10 +92,12 @@ def globs_pattern(globs: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{fnmatch.translate(glob)})" for glob in globs))
 
 
-def mapping(template: Any, globs: tuple[str, ...]) -> dict[str, list[Path]]:
+def mapping(
+    template: Any, globs: tuple[str, ...], skip: Collection[int] = ()
+) -> dict[str, list[Path]]:
     """Migrated variable → every path of the template that reads it, in template order."""
     table: dict[str, list[Path]] = {}
-    for path, text in strings(template):
+    for path, text in strings(template, (), skip):
         for placeholder in placeholders.placeholders(text):
             if matches(placeholder.name, globs):
                 paths = table.setdefault(placeholder.name, [])
@@ -72,9 +106,9 @@ def mapping(template: Any, globs: tuple[str, ...]) -> dict[str, list[Path]]:
     return table
 
 
-def readers(template: Any) -> dict[str, list[Path]]:
+def readers(template: Any, skip: Collection[int] = ()) -> dict[str, list[Path]]:
     """Every variable the template reads → its paths (migrated or not)."""
-    return mapping(template, ("*",))
+    return mapping(template, ("*",), skip)
 
 
 @dataclass
@@ -88,16 +122,22 @@ class Evaluation:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def partial(template: Any, bake: Mapping[str, str | None], home: str | None) -> Evaluation:
+def partial(
+    template: Any,
+    bake: Mapping[str, str | None],
+    home: str | None,
+    skip: Collection[int] = (),
+) -> Evaluation:
     """Bake the variables of ``bake`` (name → value, None for unset) into ``template``.
 
     Variables that cannot be baked faithfully are left as placeholders
     everywhere and listed in ``refused``; the rest are baked at every path.
+    The containers of ``skip`` (:func:`without_placeholders`) are kept as they are.
     """
     remaining = dict(bake)
     refused: dict[str, str] = {}
     while True:
-        evaluation = _attempt(template, remaining, home)
+        evaluation = _attempt(template, remaining, home, skip)
         if not evaluation.refused:
             evaluation.refused = refused
             return evaluation
@@ -106,12 +146,16 @@ def partial(template: Any, bake: Mapping[str, str | None], home: str | None) -> 
             remaining.pop(name, None)
 
 
-def _attempt(template: Any, bake: Mapping[str, str | None], home: str | None) -> Evaluation:
+def _attempt(
+    template: Any, bake: Mapping[str, str | None], home: str | None, skip: Collection[int]
+) -> Evaluation:
     evaluation = Evaluation(tree=None)
 
     def walk(node: Any, path: Path) -> Any:
         # A container with nothing baked in is shared with the template, not copied:
         # comparisons of the two then stop at the first shared subtree.
+        if id(node) in skip:
+            return node
         if isinstance(node, Mapping):
             mapping = {key: walk(value, (*path, key)) for key, value in node.items()}
             changed = any(mapping[key] is not value for key, value in node.items())

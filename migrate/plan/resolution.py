@@ -80,7 +80,9 @@ def resolve(
     defaults = profile.chart_defaults
     baseline = profile.baseline(home)
     while True:
-        evaluation = evaluate.partial(profile.template, remaining, home)
+        evaluation = evaluate.partial(
+            profile.template, remaining, home, profile.without_placeholders
+        )
         for variable, reason in evaluation.refused.items():
             refused.setdefault(variable, reason)
             remaining.pop(variable, None)

@@ -278,7 +278,7 @@ def _notes(
         for path, names in resolution.evaluation.provenance.items()
     }
     notes.update(resolution.notes())
-    for path, text in evaluate.strings(resolution.desired):
+    for path, text in evaluate.strings(resolution.desired, (), profile.without_placeholders):
         still = sorted({p.name for p in placeholders(text) if p.name in kept})
         if still:
             note = ", ".join(still) + " (still read from the env)"

@@ -129,7 +129,7 @@ def plan(
     # with its own placeholder) must keep its entry, or the pod would read another value.
     still_read = {
         name: [format_path(p) for p in paths]
-        for name, paths in evaluate.readers(desired).items()
+        for name, paths in evaluate.readers(desired, profile.without_placeholders).items()
         if name in bake
     }
     fates, removed_indices = variables.fates(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrate.chart import profile
 from migrate.engine import evaluate
 from migrate.engine.evaluate import format_path
+from migrate.yaml.io import same
 
 
 def bake(template: Any, values: dict[str, str | None], home: str | None = "/home/lls") -> Any:
@@ -85,3 +91,72 @@ def test_required_unset_is_not_baked() -> None:
 def test_a_refused_variable_is_kept_everywhere() -> None:
     result = bake({"a": "${env.VS:=x}", "b": "${env.VS:=~/y}"}, {"VS": None}, home=None)
     assert result.tree == {"a": "${env.VS:=x}", "b": "${env.VS:=~/y}"}
+
+
+_LEAVES = st.one_of(
+    st.sampled_from(
+        [
+            "${env.A:=x}",
+            "${env.B}",
+            "${env.A:+on}-${env.C:=3}",
+            "${other}",
+            "~/${env.A:=y}",
+            "plain",
+            "",
+        ]
+    ),
+    st.integers(-2, 2),
+    st.booleans(),
+    st.none(),
+)
+_TEMPLATES = st.recursive(
+    _LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2).map(
+            lambda d: MappingProxyType(d)  # a mapping of another type: never passed over
+        )
+    ),
+    max_leaves=10,
+)
+_BAKE = st.dictionaries(
+    st.sampled_from(["A", "B", "C"]), st.sampled_from([None, "", "v", "${env.B}", "2"])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEMPLATES, _BAKE, st.sampled_from([None, "/home/u"]))
+def test_walks_that_pass_over_containers_without_placeholders_give_the_same(
+    template: Any, bake: dict[str, str | None], home: str | None
+) -> None:
+    skip = evaluate.without_placeholders(template)
+    passed, walked = (evaluate.partial(template, bake, home, s) for s in (skip, ()))
+    assert same(passed.tree, walked.tree)
+    assert (passed.provenance, passed.refused) == (walked.provenance, walked.refused)
+    assert _shared(passed.tree, template) == _shared(walked.tree, template)
+    def placeholders(found: Any) -> list[tuple[Any, str]]:
+        return [(path, text) for path, text in found if "${" in text]
+
+    skipped = placeholders(evaluate.strings(passed.tree, (), skip))
+    assert skipped == placeholders(evaluate.strings(walked.tree))
+    assert evaluate.readers(passed.tree, skip) == evaluate.readers(walked.tree)
+
+
+def _shared(tree: Any, template: Any) -> list[bool]:
+    """Which containers of ``tree`` are the template's own, in walk order."""
+    found: list[bool] = []
+
+    def visit(node: Any, original: Any) -> None:
+        if isinstance(node, Mapping | list):
+            found.append(node is original)
+            pairs = (
+                [(node[k], original[k]) for k in node]
+                if isinstance(node, Mapping)
+                else list(zip(node, original, strict=True))
+            )
+            for child, before in pairs:
+                visit(child, before)
+
+    visit(tree, template)
+    return found
