@@ -18,6 +18,7 @@ import yaml as pyyaml
 
 from migrate import fastpath
 from migrate.errors import InputError
+from migrate.yaml.build import build
 from migrate.yaml.lines import YAML_BREAK, split_lines
 
 # The C loader resolves exactly like the pure one, only faster.
@@ -173,12 +174,14 @@ class _CheckedLoader(_SafeLoader):  # type: ignore[misc]
             return None
         if self._text is None or needs_graph_check(self._text):
             check_graph(node)
-        return self.construct_document(node)
+        return build(node, self)
 
 
 class ManifestLoader(_CheckedLoader):
     """Kubernetes manifests as kubectl reads them (YAML 1.1, timestamps stay text),
     refusing duplicate keys, which kubectl rejects too."""
+
+    REFUSES_DUPLICATE_KEYS = True  # and builds mappings otherwise alike (migrate.yaml.build)
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
@@ -191,7 +194,11 @@ class ManifestLoader(_CheckedLoader):
         if self._search_every_mapping:
             refuse_duplicate_keys(self, node)
             return super().construct_mapping(node, deep=deep)
-        mapping = super().construct_mapping(node, deep=deep)
+        try:
+            mapping = super().construct_mapping(node, deep=deep)
+        except pyyaml.constructor.ConstructorError:
+            refuse_duplicate_keys(self, node)  # a key twice is named first, as on the full path
+            raise
         if len(mapping) != len(node.value):  # two keys were equal: find and name them
             refuse_duplicate_keys(self, node)
         return mapping
@@ -318,4 +325,9 @@ def compose(text: str) -> Any:
 def load_safe(text: str) -> Any:
     """``text`` as PyYAML's ``safe_load`` reads it (YAML 1.1, timestamps as dates); no limits
     are checked, as in :func:`compose`."""
-    return pyyaml.load(text, Loader=_SafeLoader)
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else build(node, loader)
+    finally:
+        loader.dispose()
