@@ -328,3 +328,24 @@ def test_a_failed_write_leaves_no_temporary(
             tmp_path, [Artifact(PurePosixPath("ns/a/configmap.yaml"), "a: 1\n")], force=False
         )
     assert not list(_files(tmp_path))
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["new-directory", "existing-directory"])
+def test_a_file_where_a_directory_must_go_stops_the_run_before_any_write(
+    tmp_path: Path, fresh: bool
+) -> None:
+    """Under a directory that does not exist yet, every file's checks are its own; where
+    a file stands in the way, above the output directory or inside it, nothing is written."""
+    (tmp_path / "blocker").write_text("a file\n", "utf-8")
+    root = tmp_path / ("blocker/out" if fresh else "")
+    artifacts = [
+        Artifact(PurePosixPath("ns/a/configmap.yaml"), "a: 1\n"),
+        Artifact(PurePosixPath("blocker/b/deployment.yaml"), "b: 2\n"),
+    ]
+    with pytest.raises(OutputError, match="is not a directory") as raised:
+        output.write(root, artifacts, force=False)
+    blocked = root / artifacts[0 if fresh else 1].path
+    assert str(raised.value).startswith(f"{blocked}: cannot write:")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["blocker"]
+    written = output.write(tmp_path / "new" / "out", artifacts, force=False)
+    assert [p.read_text("utf-8") for p in written] == ["a: 1\n", "b: 2\n"]

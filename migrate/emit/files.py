@@ -58,26 +58,26 @@ def is_temporary(name: str) -> bool:
 def write(root: Path, artifacts: Sequence[Artifact], *, force: bool) -> list[Path]:
     """Write ``artifacts`` under ``root``; returns the paths written."""
     targets = [root.joinpath(*artifact.path.parts) for artifact in artifacts]
-    if not force:
-        existing = [str(t) for t in targets if t.exists()]
-        if existing:
-            shown = ", ".join(existing[:3]) + (" …" if len(existing) > 3 else "")
-            raise OutputError(f"would overwrite {shown}; pass --force to replace")
-    for target in targets:
-        if target.exists() and not target.is_file():
-            raise OutputError(f"{target}: exists and is not a file")
-        # A file where a directory must go would stop the run half-way: refuse it first.
-        for parent in target.parents:
-            if parent.exists():
-                if not parent.is_dir():
-                    raise OutputError(f"{target}: cannot write: {parent} is not a directory")
-                break
-    remove_stale_temporaries(dict.fromkeys(target.parent for target in targets))
-    for target in {target.parent: target for target in reversed(targets)}.values():
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise OutputError(f"{target}: cannot write: {error.strerror}") from None
+    if not targets:
+        return targets
+    if root.exists():
+        _check(targets, force)
+        remove_stale_temporaries(dict.fromkeys(target.parent for target in targets))
+    else:  # nothing under it exists: what is above it is the same for every file
+        _check(targets[:1], force)
+    # The directories first, all of them, so that one that cannot be made stops the run
+    # before any file is written; on threads, as making them waits on the file system.
+    first_file = {target.parent: target for target in reversed(targets)}
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        made = [
+            (target, pool.submit(target.parent.mkdir, parents=True, exist_ok=True))
+            for target in first_file.values()
+        ]
+        for target, future in made:
+            try:
+                future.result()
+            except OSError as error:
+                raise OutputError(f"{target}: cannot write: {error.strerror}") from None
     syncfs = _syncfs()
     if syncfs is not None:
         pairs = list(zip(artifacts, targets, strict=True))
@@ -109,6 +109,24 @@ def write(root: Path, artifacts: Sequence[Artifact], *, force: bool) -> list[Pat
                     other.cancel()
                 raise OutputError(f"{target}: cannot write: {error.strerror}") from None
     return targets
+
+
+def _check(targets: Sequence[Path], force: bool) -> None:
+    """Refuse before writing: a file that exists (without ``force``), or that is not a
+    file, or a file where a directory must go (it would stop the run half-way)."""
+    if not force:
+        existing = [str(t) for t in targets if t.exists()]
+        if existing:
+            shown = ", ".join(existing[:3]) + (" …" if len(existing) > 3 else "")
+            raise OutputError(f"would overwrite {shown}; pass --force to replace")
+    for target in targets:
+        if target.exists() and not target.is_file():
+            raise OutputError(f"{target}: exists and is not a file")
+        for parent in target.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OutputError(f"{target}: cannot write: {parent} is not a directory")
+                break
 
 
 _WRITERS = 8

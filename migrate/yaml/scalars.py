@@ -15,6 +15,7 @@ and kubectl), YAML 1.2 (ruamel) and Helm (go-yaml v2, see
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -35,6 +36,7 @@ class Unwritable(ValueError):
     """A value that has no portable plain spelling, or is not a scalar."""
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def plain_is_string(text: str) -> bool:
     """True when ``text`` written as a plain scalar loads back as that string everywhere."""
     implicit = (True, False)
