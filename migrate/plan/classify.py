@@ -10,8 +10,9 @@ run the container are named in the report as not migrated.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,15 +93,20 @@ def llama_stack_container(containers: list[Any], profile: Profile) -> Chosen | s
 
 def is_llama_stack(document: Document, profile: Profile, pod_spec: Path = POD_SPEC) -> bool:
     """Whether a workload has (or may have) a Llama Stack container."""
-    pod = overlay.get_exact(document.data, pod_spec)
+    data = document.data
+    pod: Any = data
+    for part in pod_spec:  # overlay.get_exact, for mapping keys alone
+        pod = pod.get(part) if type(pod) is dict else _step(pod, part)
     containers = pod.get("containers") if isinstance(pod, Mapping) else None
     if not isinstance(containers, list):
         return False
     # What llama_stack_container(...) is not None says, without the reasons it gathers.
-    excluded = evaluate.globs_pattern(profile.container_exclude).match
-    images = evaluate.globs_pattern(profile.container_images).match
-    names = evaluate.globs_pattern(profile.container_names).match
-    env_names = evaluate.globs_pattern(profile.container_env).match
+    excluded, images, names, env_names = _matchers(
+        profile.container_exclude,
+        profile.container_images,
+        profile.container_names,
+        profile.container_env,
+    )
     for container in containers:
         if not isinstance(container, Mapping):
             continue
@@ -117,6 +123,28 @@ def is_llama_stack(document: Document, profile: Profile, pod_spec: Path = POD_SP
                 if isinstance(name, str) and env_names(name):
                     return True
     return False
+
+
+def _step(tree: Any, part: Any) -> Any:
+    """One step of :func:`overlay.get_exact` (None where it gives MISSING)."""
+    found = overlay.get_exact(tree, (part,))
+    return None if found is overlay.MISSING else found
+
+
+Match = Callable[[str], object]
+
+
+@functools.lru_cache(maxsize=64)
+def _matchers(
+    exclude: tuple[str, ...], images: tuple[str, ...], names: tuple[str, ...], env: tuple[str, ...]
+) -> tuple[Match, Match, Match, Match]:
+    """The match function of each glob list, compiled once (``evaluate.globs_pattern``)."""
+    return (
+        evaluate.globs_pattern(exclude).match,
+        evaluate.globs_pattern(images).match,
+        evaluate.globs_pattern(names).match,
+        evaluate.globs_pattern(env).match,
+    )
 
 
 def not_converted(document: Document, profile: Profile) -> Plan | None:

@@ -144,10 +144,11 @@ class ContextSource(Source[Workload | Document]):
         kept: list[Document],
         needs_config_maps: Callable[[str], None],
     ) -> None:
+        fast = fastpath.enabled()
         for item in self.connection.list(
             resource, namespace, selector=self.selector, page_size=self.page_size
         ):
-            document = self._kept(item)
+            document = self._kept(item, fast)
             if document is not None:
                 needs_config_maps(document.namespace or "default")
                 kept.append(document)
@@ -178,7 +179,7 @@ class ContextSource(Source[Workload | Document]):
         where = f"in namespace {namespace}" if namespace else "across all namespaces"
         return _fault(self.connection.stop.fault(f"{what} {where}"), namespace)
 
-    def _kept(self, item: Mapping[str, Any]) -> Document | None:
+    def _kept(self, item: Mapping[str, Any], fast: bool) -> Document | None:
         """A listed workload as a document, if ``keep`` wants it.
 
         The fast path asks on the object's data first: writing an object out as
@@ -186,12 +187,15 @@ class ContextSource(Source[Workload | Document]):
         only the workloads kept are patched (``fastpath``).
         """
         context = self.connection.context
-        if fastpath.enabled():
-            if not self.keep(Document(text="", data=item, origin=Origin("", 0))):
+        if fast:
+            if not self.keep(Document(text="", data=item, origin=_NOWHERE)):
                 return None
             return to_document(item, context)
         document = to_document(item, context)
         return document if self.keep(document) else None
+
+
+_NOWHERE = Origin("", 0)  # of an object only looked at, not yet a document
 
 
 def _fault(fault: cluster.Fault, namespace: str | None) -> ListFault:
