@@ -2,7 +2,8 @@
 
 This module owns planning a workload as soon as what it needs has been
 read (its own object and every ConfigMap of its namespace), on a thread of
-its own, so that planning fills the time the lists wait for the API server.
+its own, so that planning fills the time the lists wait for the API server (and,
+as far as it can, only that time: :mod:`migrate.sources.activity`).
 A plan made early is only a shortcut: :func:`migrate.app.convert.plan_all`
 takes it for exactly the workload it was made for (the same object, equal
 ConfigMaps of the same kind) and plans any other itself, so what a scan
@@ -23,7 +24,9 @@ from migrate.app import convert as pipeline
 from migrate.chart.profile import Profile
 from migrate.model import CompleteConfigMaps, Document, Status, Workload
 from migrate.report import diff
-from migrate.sources import workloads
+from migrate.sources import activity, workloads
+
+_PATIENCE = 0.05  # seconds a workload waits at most for the lists to wait on the network
 
 
 class Planner:
@@ -62,6 +65,8 @@ class Planner:
 
     def _run(self) -> None:
         while (workload := self._queue.get()) is not None:
+            # In the waits of the lists: not while a page is decoded, as far as it can.
+            activity.ACTIVITY.quiet(_PATIENCE)
             try:
                 outcome = pipeline.outcome_of(workload, self.profile, self.policy)
                 if outcome.plan.status is Status.NEEDS_MIGRATION:  # the report's differences

@@ -14,6 +14,7 @@ the reads finished.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -74,9 +75,14 @@ class Histories:
         self.connection = connection
         self.batch = parallel.Batch(pool, connection.stop)
         self.reads: dict[Owner, tuple[_Read, _Read]] = {}  # its Secrets, its ConfigMaps
+        self._asking = threading.Lock()
 
     def ask(self, owners: Sequence[Owner]) -> None:
-        """Start reading the histories of ``owners`` not asked for yet."""
+        """Start reading the histories of ``owners`` not asked for yet (from any thread)."""
+        with self._asking:
+            self._ask(owners)
+
+    def _ask(self, owners: Sequence[Owner]) -> None:
         by_namespace: dict[str, list[str]] = {}
         for name, namespace in dict.fromkeys(owners):
             if (name, namespace) not in self.reads:

@@ -283,34 +283,38 @@ def _scan_one(
         if planner is not None:
             planner.kept(document)
 
-    source = ContextSource(
-        connection,
-        wanted,
-        lambda document: is_llama_stack(document, profile),
-        selector=settings.selector,
-        page_size=settings.page_size,
-        on_kept=kept,
-        on_config_maps=planner.config_maps if planner is not None else lambda *_: None,
-    )
     with parallel.Pool(settings.max_connections, name) as pool:
         histories = releases.Histories(pool, connection)
+        # The histories are read while the last ConfigMaps are and the last workloads
+        # planned: those of every Helm release that manages one, though only the releases
+        # of workloads to migrate or migrated already are used (planning tells which).
+        source = ContextSource(
+            connection,
+            wanted,
+            lambda document: is_llama_stack(document, profile),
+            selector=settings.selector,
+            page_size=settings.page_size,
+            on_kept=kept,
+            on_config_maps=planner.config_maps if planner is not None else lambda *_: None,
+            on_listed=lambda found: histories.ask(_owners(found)),
+        )
         try:
             listing = source.list_all(pool)
-            # The histories are read while the last workloads are planned: those of every
-            # Helm release that manages one, though only the releases of workloads to
-            # migrate or migrated already are used (planning tells which).
-            histories.ask(
-                [
-                    owner
-                    for document in listing.found
-                    if (owner := owner_release(document.data.get("metadata") or {})) is not None
-                ]
-            )
+            histories.ask(_owners(listing.found))  # asked already, unless a list was cut
         finally:
             if planner is not None:
                 planner.finish()
         tally.state = "planning"
         return _scan_context(source, listing, histories, settings, planner)
+
+
+def _owners(found: Iterable[Document]) -> list[tuple[str, str]]:
+    """The Helm release of each workload that one manages, in order."""
+    return [
+        owner
+        for document in found
+        if (owner := owner_release(document.data.get("metadata") or {})) is not None
+    ]
 
 
 def _planning(settings: _Scan) -> pipeline.Policy:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 from migrate.errors import EXIT_CLUSTER
 from migrate.sources import kubeconfig as kubeconfigs
+from migrate.sources.activity import ACTIVITY
 from migrate.sources.interface import SourceError
 
 PAGE_SIZE = 500
@@ -155,7 +156,14 @@ class Connection:
         selector: str | None = None,
         page_size: int = PAGE_SIZE,
     ) -> Iterator[dict[str, Any]]:
-        """Every object of ``resource`` in ``namespace`` (None: all), page by page."""
+        """Every object of ``resource`` in ``namespace`` (None: all), page by page; this
+        thread counts as at work on it (:data:`ACTIVITY`) but while a request is out."""
+        with ACTIVITY.working():
+            yield from self._pages(resource, namespace, selector, page_size)
+
+    def _pages(
+        self, resource: Resource, namespace: str | None, selector: str | None, page_size: int
+    ) -> Iterator[dict[str, Any]]:
         token: str | None = None
         where = f"in namespace {namespace}" if namespace else "across all namespaces"
         while True:
@@ -197,7 +205,9 @@ class Connection:
             with self._counting:
                 self.requests += 1
             try:
-                return json.loads(self._request(path, parameters, query, self._timeout()))
+                with ACTIVITY.waiting():
+                    body = self._request(path, parameters, query, self._timeout())
+                return json.loads(body)
             except ApiException as error:
                 if error.status == 401:
                     raise ClusterError(

@@ -77,6 +77,7 @@ class ContextSource(Source[Workload | Document]):
         page_size: int = cluster.PAGE_SIZE,
         on_kept: Callable[[Document], None] = lambda document: None,
         on_config_maps: Callable[[str, list[Document]], None] = lambda namespace, read: None,
+        on_listed: Callable[[list[Document]], None] = lambda found: None,
     ) -> None:
         self.connection = connection
         self.namespaces = tuple(namespaces)
@@ -87,6 +88,9 @@ class ContextSource(Source[Workload | Document]):
         # ConfigMap of a namespace once its list is read to the end.
         self.on_kept = on_kept
         self.on_config_maps = on_config_maps
+        # And with every workload kept, in the listing's order, once the workload lists
+        # have ended, though ConfigMaps may still be read (not if the stop cut one).
+        self.on_listed = on_listed
 
     def read(self) -> Iterator[Workload | Document | Problem]:
         with parallel.Pool(self.connection.max_connections, self.connection.context) as pool:
@@ -109,14 +113,25 @@ class ContextSource(Source[Workload | Document]):
                 if namespace not in config_maps:
                     config_maps[namespace] = batch.submit(lambda: self._config_maps(namespace))
 
+        wanted: list[tuple[cluster.Resource, str | None, list[Document]]] = [
+            (resource, namespace, [])
+            for resource in (cluster.DEPLOYMENTS, cluster.STATEFUL_SETS)
+            for namespace in self.namespaces
+        ]
+        left = [len(wanted)]
+
+        def ended() -> None:
+            with lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last:
+                self.on_listed([document for _, _, kept in wanted for document in kept])
+
         lists: list[tuple[str, str | None, list[Document], parallel.Task[None]]] = []
-        for resource in (cluster.DEPLOYMENTS, cluster.STATEFUL_SETS):
-            for namespace in self.namespaces:
-                kept: list[Document] = []
-                task = batch.submit(
-                    functools.partial(self._workloads, resource, namespace, kept, needs_config_maps)
-                )
-                lists.append((resource.kind, namespace, kept, task))
+        for resource, namespace, kept in wanted:
+            call = functools.partial(self._workloads, resource, namespace, kept, needs_config_maps)
+            task = batch.submit(functools.partial(_then, call, ended))
+            lists.append((resource.kind, namespace, kept, task))
         batch.wait()
 
         listing = Listing()
@@ -196,6 +211,13 @@ class ContextSource(Source[Workload | Document]):
 
 
 _NOWHERE = Origin("", 0)  # of an object only looked at, not yet a document
+
+
+def _then(call: Callable[[], None], ended: Callable[[], None]) -> None:
+    try:
+        call()
+    finally:
+        ended()
 
 
 def _fault(fault: cluster.Fault, namespace: str | None) -> ListFault:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from migrate.model import CompleteConfigMaps, Document, Workload
-from migrate.sources import cluster
+from migrate.sources import cluster, parallel
 from migrate.sources.context import ContextSource, ListFault, to_document
 from migrate.sources.server_fields import clean
 from tests.support import cluster as emulated
@@ -95,3 +95,45 @@ def test_objects_lose_what_the_server_set() -> None:
     assert document.text.startswith("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n")
     assert document.data == clean(item) and str(document.origin) == "prod: deployment ai/x"
     assert to_document(item, "prod", as_text=False).text == ""
+
+
+@pytest.mark.asyncio
+async def test_the_workloads_kept_are_told_once_their_lists_end_before_the_configmaps_do(
+    tmp_path: Path,
+) -> None:
+    """What the scan asks Helm histories for as soon as it can: every workload kept, in the
+    listing's order, while a ConfigMaps list is still held at the server."""
+    told: list[tuple[list[str], bool]] = []
+    config_maps_read: list[str] = []
+
+    def listed(found: list[Document]) -> None:
+        told.append(([d.origin.file for d in found], "slow" in config_maps_read))
+
+    async with running(tmp_path=tmp_path) as c:
+        c.seed(
+            "main",
+            [
+                emulated.deployment("llama-a", "ai"),
+                emulated.deployment("llama-b", "slow"),
+                emulated.deployment("web", "ai"),
+                configmap("settings", "slow"),
+            ],
+        )
+        emulated.delay(c.emulators["main"], "GET /api/v1/namespaces/slow/configmaps", 1.0)
+
+        def run() -> list[Document]:
+            connection = cluster.connect(c.kubeconfig, "main", "default", 5.0)
+            source = ContextSource(
+                connection,
+                ["ai", "slow"],
+                wanted,
+                on_config_maps=lambda namespace, read: config_maps_read.append(namespace),
+                on_listed=listed,
+            )
+            with parallel.Pool(4) as pool:
+                return source.list_all(pool).found
+
+        found = await asyncio.to_thread(run)
+    assert told == [(["main: deployment ai/llama-a", "main: deployment slow/llama-b"], False)]
+    assert [d.origin.file for d in found] == told[0][0]
+    assert sorted(config_maps_read) == ["ai", "slow"]
