@@ -243,9 +243,11 @@ def _apply_in_place(
                 pos += 1
 
 
-def apply_edits_to_data(data: Any, edits: Sequence[Edit]) -> Any:
-    """Apply ``edits`` to a deep copy of plain ``data``; the reference semantics."""
-    result = copy.deepcopy(data)
+def apply_edits_to_data(data: Any, edits: Sequence[Edit], *, own: bool = False) -> Any:
+    """Apply ``edits`` to a deep copy of plain ``data``; the reference semantics. With
+    ``own``, ``data`` is the caller's to change (it was just read): no copy is made, as a
+    deep copy shares inside it what ``data`` shares (anchors) and nothing else."""
+    result = data if own else copy.deepcopy(data)
     _apply_in_place(result, edits, list, copy.deepcopy)
     return result
 
@@ -267,8 +269,11 @@ def _load(text: str, version: tuple[int, int] = (1, 1)) -> Any:
     return load.load_safe(text)
 
 
-def _references(text: str, edits: Sequence[Edit]) -> list[tuple[tuple[int, int], Any]]:
-    """The expected data under each YAML version a reader may apply.
+def _references(
+    text: str, edits: Sequence[Edit], root: Any = None
+) -> list[tuple[tuple[int, int], Any]]:
+    """The expected data under each YAML version a reader may apply; ``root`` is the
+    text's node graph (:func:`load.compose`), if at hand, so as not to read it again.
 
     YAML 1.2 is the reference; the 1.1 reading (kubectl's) is checked as well when
     the document and the edits make sense under it, so that no rewritten scalar
@@ -277,13 +282,15 @@ def _references(text: str, edits: Sequence[Edit]) -> list[tuple[tuple[int, int],
     references = []
     for version in _VERSIONS:
         try:
-            original = _load(text, version)
+            built, original = (False, None) if root is None else load.load_safe_node(root)
+            if not built:
+                original = _load(text, version)
         except Exception as exc:
             if version == _VERSIONS[0]:
                 raise PatchError(f"not a single valid YAML document: {exc}") from exc
             continue
         try:
-            references.append((version, apply_edits_to_data(original, edits)))
+            references.append((version, apply_edits_to_data(original, edits, own=True)))
         except PatchError:
             if version == _VERSIONS[0]:
                 raise
@@ -781,13 +788,13 @@ def _round_trip(text: str, edits: Sequence[Edit], style: _Style) -> str:
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> Patched:
     """Apply ``edits`` to the single YAML document ``text``, keeping untouched lines intact."""
-    expected = _references(text, edits)
-    if not edits:
-        return Patched(text, True)
     try:
         root = load.compose(text)
     except Exception:
         root = None
+    expected = _references(text, edits, root)
+    if not edits:
+        return Patched(text, True)
     lines = Lines(text, NEWLINE)
     style = _detect_style(root, lines) if root is not None else _Style()
     if root is not None:

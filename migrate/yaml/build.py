@@ -45,6 +45,18 @@ def build(node: Any, constructor: Any) -> Any:
     return constructor.construct_document(node)
 
 
+def plain(node: Any, constructor: Any) -> tuple[bool, Any]:
+    """(True, the data) where :func:`build` needs no PyYAML constructor for ``node``, which
+    is then left as it is; else (False, None): PyYAML's constructor may change the node
+    (it flattens merge keys in place), so the caller builds from a node of its own."""
+    if fastpath.enabled() and _safe(constructor):
+        try:
+            return True, _build(node, constructor, {}, set())
+        except _Other:
+            pass
+    return False, None
+
+
 def _safe(constructor: Any) -> bool:
     """Whether ``constructor`` builds collections as PyYAML's safe constructor does; a
     subclass whose mappings differ only in refusing duplicate keys says so with

@@ -18,7 +18,7 @@ import yaml as pyyaml
 
 from migrate import fastpath
 from migrate.errors import InputError
-from migrate.yaml.build import build
+from migrate.yaml.build import build, plain
 from migrate.yaml.lines import YAML_BREAK, split_lines
 
 # The C loader resolves exactly like the pure one, only faster.
@@ -320,6 +320,16 @@ def compose(text: str) -> Any:
     """The node graph of the single document ``text``, with marks. No limits are checked:
     the text is a document a checked loader has read already, or the caller's own."""
     return pyyaml.compose(text, Loader=_SafeLoader)
+
+
+def load_safe_node(node: Any) -> tuple[bool, Any]:
+    """(True, data): ``node`` (a :func:`compose` of a text) as :func:`load_safe` reads that
+    text, the node left as it is; (False, None) where only a load of the text can tell."""
+    loader = _SafeLoader("")
+    try:
+        return plain(node, loader)
+    finally:
+        loader.dispose()
 
 
 def load_safe(text: str) -> Any:

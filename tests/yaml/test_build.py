@@ -115,3 +115,26 @@ def test_the_shortcut_is_taken_for_plain_documents(monkeypatch: pytest.MonkeyPat
     assert calls == []
     READERS["safe"]("a: !!set {x}\n")  # another tag: PyYAML's constructor
     assert len(calls) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(_documents())
+def test_data_built_from_a_node_graph_leaves_it_as_it_was(text: str) -> None:
+    """The patcher reads a text once: its node graph, then the data built from that graph,
+    which must stay as composed (PyYAML's constructor flattens merge keys in place)."""
+    try:
+        root = load.compose(text)
+        expected = _read(load.load_safe, text)
+    except yaml.YAMLError:
+        return
+    before = yaml.serialize(root, Dumper=yaml.SafeDumper)
+    try:
+        built, data = load.load_safe_node(root)
+    except yaml.YAMLError as error:
+        built, data = True, error
+    assert yaml.serialize(root, Dumper=yaml.SafeDumper) == before
+    if built and not isinstance(data, yaml.YAMLError):
+        assert expected[0] == "data"
+        assert _written(data) == _written(expected[1])
+    elif built:
+        assert expected == ("error", f"{type(data).__name__}: {data}")
