@@ -114,6 +114,12 @@ class Profile:
         return evaluate.without_placeholders(self.template)
 
     @cached_property
+    def template_containers(self) -> frozenset[int]:
+        """The ids of the template's dicts and lists, which no one changes during a run
+        (plans share them): what is written of one may be kept by the object."""
+        return evaluate.containers(self.template)
+
+    @cached_property
     def readers(self) -> dict[str, list[KeyPath]]:
         """Every variable the template reads → its paths."""
         return evaluate.readers(self.template)

@@ -8,7 +8,7 @@ with ruamel's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ruamel.yaml.scalarstring import LiteralScalarString
@@ -38,16 +38,23 @@ class TooLarge(EmitError):
 _OWNER_LABELS = ("app.kubernetes.io/managed-by", "helm.sh/chart")
 
 
-def run_yaml(run_config: Mapping[str, Any]) -> str:
+def run_yaml(run_config: Mapping[str, Any], fixed: Collection[int] = ()) -> str:
     """The run.yaml text; loads back (PyYAML) to exactly ``run_config``.
 
     On the fast path each top-level section is written and loaded back once per run:
     workloads mostly share theirs with each other (only the vector-store settings
-    differ), and PyYAML writes a block mapping as its keys written one by one.
+    differ), and PyYAML writes a block mapping as its keys written one by one. A
+    section whose value's id ``fixed`` holds (the profile's template, which no one
+    changes) is known by that object itself.
     """
     if fastpath.enabled() and type(run_config) is dict and run_config:
         parts: list[str] = []
         for key, value in run_config.items():
+            if id(value) in fixed:
+                known = _FIXED.get((type(key), key, id(value)))
+                if known is not None and known[0] is value:
+                    parts.append(known[1])
+                    continue
             section = {key: value}
             identity = yamlio.identity(section)
             if identity is None:
@@ -57,6 +64,8 @@ def run_yaml(run_config: Mapping[str, Any]) -> str:
                 text = _checked(section)
                 if len(_SECTIONS) < _MAX_SECTIONS:
                     _SECTIONS[identity] = text
+            if id(value) in fixed and len(_FIXED) < _MAX_SECTIONS:
+                _FIXED[(type(key), key, id(value))] = (value, text)  # held: its id stays its own
             parts.append(text)
         else:
             return "".join(parts)
@@ -65,6 +74,7 @@ def run_yaml(run_config: Mapping[str, Any]) -> str:
 
 # Sections of run.yaml written and loaded back already, by their yamlio.identity.
 _SECTIONS: dict[object, str] = {}
+_FIXED: dict[tuple[type, Any, int], tuple[Any, str]] = {}  # by the template's own objects
 _MAX_SECTIONS = 4096
 
 
@@ -86,7 +96,7 @@ class ConfigMap(Emitter):
 
 
 def _text(plan: Plan, profile: Profile) -> str:
-    text = run_yaml(plan.run_config)
+    text = run_yaml(plan.run_config, profile.template_containers)
     size = len(text.encode("utf-8")) + len(profile.file_name.encode("utf-8"))
     if size > MAX_DATA_BYTES:
         raise TooLarge(size)

@@ -50,6 +50,21 @@ def strings(
         yield path, tree
 
 
+def containers(tree: Any) -> frozenset[int]:
+    """The ids of the dicts and lists of ``tree`` (valid while it lives unchanged)."""
+    found: set[int] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            found.add(id(node))
+            stack += node.values()
+        elif type(node) is list:
+            found.add(id(node))
+            stack += node
+    return frozenset(found)
+
+
 def without_placeholders(tree: Any) -> frozenset[int]:
     """The ids of the containers of ``tree`` (dicts and lists) with no string holding
     ``${`` anywhere below, and nothing below but dicts, lists and scalars: partial

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from migrate import fastpath
 from migrate.emit import configmap
+from migrate.engine import evaluate
 from migrate.errors import InternalError
 from migrate.yaml import io as yamlio
 
@@ -42,6 +43,11 @@ def _fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_sections_written_once_join_to_the_whole_text(first: Any, second: Any) -> None:
     for config in (first, second, {**first, **second}):
         assert configmap.run_yaml(config) == yamlio.dump_run_yaml(config)
+    # Sections known by their objects (a template's, never changed), under keys that are
+    # equal in Python but not in YAML (1 and True), and again.
+    fixed = evaluate.containers([first, second])
+    for config in (first, second, {**first, **second}, {1: first}, {True: first}, first):
+        assert configmap.run_yaml(config, fixed) == yamlio.dump_run_yaml(config)
 
 
 def test_the_same_section_of_another_type_is_not_taken_for_it(
