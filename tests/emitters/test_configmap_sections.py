@@ -46,7 +46,8 @@ def test_sections_written_once_join_to_the_whole_text(first: Any, second: Any) -
     # Sections known by their objects (a template's, never changed), under keys that are
     # equal in Python but not in YAML (1 and True), and again.
     fixed = evaluate.containers([first, second])
-    for config in (first, second, {**first, **second}, {1: first}, {True: first}, first):
+    configs: list[Any] = [first, second, {**first, **second}, {1: first}, {True: first}, first]
+    for config in configs:
         assert configmap.run_yaml(config, fixed) == yamlio.dump_run_yaml(config)
 
 
