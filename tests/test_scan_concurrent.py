@@ -27,7 +27,7 @@ from migrate.chart import profile
 from migrate.emit import files
 from tests.support import cluster
 from tests.support.cli import ROOT, environment, migrate
-from tests.support.cluster import Cluster, running
+from tests.support.cluster import Cluster, Emulator, running
 
 OBJECTS = ROOT / "fixtures" / "cluster" / "objects.yaml"
 PROFILE = profile.load()
@@ -208,6 +208,36 @@ runpy.run_module("migrate", run_name="__main__")
 """
 
 
+async def interrupted(
+    arguments: list[str], held: Emulator, expected: set[str], *, settle: float
+) -> tuple[int, str, str]:
+    """Run ``migrate scan ARGUMENTS``; once ``held`` (an emulator) has seen the requests of
+    ``expected`` and holds one open, wait ``settle`` seconds, press Ctrl-C, and give the
+    exit code, stdout and stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTIBLE, "scan", *arguments],
+        cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        for _ in range(600):
+            seen = {path for _, path, _ in cluster.requests(held)}
+            if expected <= seen and held.in_flight == 1:
+                break
+            assert process.poll() is None, process.communicate()
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"the scan did not get midway: {seen}")
+        await asyncio.sleep(settle)  # the answers read by the client
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = await asyncio.to_thread(process.communicate, timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return process.returncode, stdout, stderr
+
+
 @pytest.mark.asyncio
 async def test_ctrl_c_mid_scan_reports_what_was_read_and_leaves_no_partial_file(
     tmp_path: Path,
@@ -217,37 +247,19 @@ async def test_ctrl_c_mid_scan_reports_what_was_read_and_leaves_no_partial_file(
         c.seed("main", [llama("ai", "milvus"), llama("slow", "faiss")])
         emulator = c.emulators["main"]
         cluster.delay(emulator, "GET /apis/apps/v1/namespaces/slow/deployments", 60.0)
-        process = subprocess.Popen(
-            [sys.executable, "-c", _INTERRUPTIBLE, "scan", "--kubeconfig", str(c.kubeconfig),
-             "-n", "ai", "-n", "slow", "-d", str(out), "-o", "json"],
-            cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        try:
-            # Mid-scan: everything answered but the held list.
-            expected = {
-                "/apis/apps/v1/namespaces/ai/deployments",
-                "/apis/apps/v1/namespaces/slow/deployments",
-                "/apis/apps/v1/namespaces/ai/statefulsets",
-                "/apis/apps/v1/namespaces/slow/statefulsets",
-                "/api/v1/namespaces/ai/configmaps",
-            }
-            for _ in range(600):
-                seen = {path for _, path, _ in cluster.requests(emulator)}
-                if expected <= seen and emulator.in_flight == 1:
-                    break
-                assert process.poll() is None, process.communicate()
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError(f"the scan did not get midway: {seen}")
-            await asyncio.sleep(0.5)  # the answers read by the client
-            process.send_signal(signal.SIGINT)
-            stdout, stderr = await asyncio.to_thread(process.communicate, timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert process.returncode == scan.EXIT_INTERRUPTED == 130, stderr
+        # Mid-scan: everything answered but the held list.
+        expected = {
+            "/apis/apps/v1/namespaces/ai/deployments",
+            "/apis/apps/v1/namespaces/slow/deployments",
+            "/apis/apps/v1/namespaces/ai/statefulsets",
+            "/apis/apps/v1/namespaces/slow/statefulsets",
+            "/api/v1/namespaces/ai/configmaps",
+        }
+        arguments = ["--kubeconfig", str(c.kubeconfig), "-n", "ai", "-n", "slow"]
+        returncode, stdout, stderr = await interrupted(
+            [*arguments, "-d", str(out), "-o", "json"], emulator, expected, settle=0.5
+        )
+    assert returncode == scan.EXIT_INTERRUPTED == 130, stderr
     assert "Traceback" not in stderr
     report = json.loads(stdout)
     ((namespace, found_id, message),) = [
@@ -364,30 +376,15 @@ async def test_ctrl_c_reaches_the_second_process_of_a_fleet(tmp_path: Path) -> N
             c.seed(context, [llama("ai", "milvus"), llama("slow", "faiss")])
         held = c.emulators["two"]
         cluster.delay(held, "GET /apis/apps/v1/namespaces/slow/deployments", 60.0)
-        process = subprocess.Popen(
-            [sys.executable, "-c", _INTERRUPTIBLE, "scan", "--kubeconfig", str(c.kubeconfig),
-             "--context=one", "--context=two", "-n", "ai", "-n", "slow", "-d", str(out),
-             "-o", "json"],
-            cwd=ROOT, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        try:
-            for _ in range(600):
-                seen = {path for _, path, _ in cluster.requests(held)}
-                if "/api/v1/namespaces/ai/configmaps" in seen and held.in_flight == 1:
-                    break
-                assert process.poll() is None, process.communicate()
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError(f"the scan did not get midway: {seen}")
-            await asyncio.sleep(1.0)  # the first context done, the second's answers read
-            process.send_signal(signal.SIGINT)
-            stdout, stderr = await asyncio.to_thread(process.communicate, timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert process.returncode == scan.EXIT_INTERRUPTED, stderr
+        arguments = ["--kubeconfig", str(c.kubeconfig), "--context=one", "--context=two"]
+        # The first context done, the second's answers read, its one list held.
+        returncode, stdout, stderr = await interrupted(
+            [*arguments, "-n", "ai", "-n", "slow", "-d", str(out), "-o", "json"],
+            held,
+            {"/api/v1/namespaces/ai/configmaps"},
+            settle=1.0,
+        )
+    assert returncode == scan.EXIT_INTERRUPTED, stderr
     assert "Traceback" not in stderr
     report = json.loads(stdout)
     assert fault_ids(report) == {"one": [], "two": [("slow", "scan-incomplete")]}
