@@ -349,3 +349,66 @@ def test_a_file_where_a_directory_must_go_stops_the_run_before_any_write(
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["blocker"]
     written = output.write(tmp_path / "new" / "out", artifacts, force=False)
     assert [p.read_text("utf-8") for p in written] == ["a: 1\n", "b: 2\n"]
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _failing_at(monkeypatch: pytest.MonkeyPatch, name: str, nth: int, error: BaseException) -> None:
+    """``os.<name>`` raises ``error`` on its ``nth`` call (from 1), works otherwise."""
+    real: Callable[..., Any] = getattr(os, name)
+    calls = [0]
+
+    def failing(*arguments: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == nth:
+            raise error
+        return real(*arguments)
+
+    monkeypatch.setattr(os, name, failing)
+
+
+MANY = 300  # files: several batches of the batch writer, some waiting for their flush
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the batch writer: syncfs")
+@pytest.mark.parametrize("nth", [1, 64, 65, 150, MANY])
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        ("replace", PermissionError(13, "Permission denied")),  # on the flushing thread
+        ("fchmod", OSError(28, "No space left on device")),  # on the writing thread
+        ("fchmod", KeyboardInterrupt()),  # Ctrl-C while the files are written
+    ],
+    ids=["rename-refused", "disk-full", "ctrl-c"],
+)
+def test_a_write_that_fails_midway_leaves_whole_files_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nth: int, call: str, error: BaseException
+) -> None:
+    """Whichever file fails, in whichever batch: the error names that file, every file at
+    a final path is whole, no temporary is left and no file stays open."""
+    artifacts = [
+        Artifact(PurePosixPath(f"ns-{i % 3}/w-{i // 5}/file-{i}.yaml"), f"index: {i}\n" * (i % 7))
+        for i in range(MANY)
+    ]
+    expected = {tmp_path / a.path: a.text for a in artifacts}
+    failed = str(tmp_path / artifacts[nth - 1].path)
+    opened = _open_descriptors()
+    _failing_at(monkeypatch, call, nth, error)
+    if isinstance(error, KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            output.write(tmp_path, artifacts, force=False)
+    else:
+        with pytest.raises(OutputError) as raised:
+            output.write(tmp_path, artifacts, force=False)
+        assert str(raised.value) == f"{failed}: cannot write: {error.strerror}"  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    assert _open_descriptors() == opened
+    on_disk = set(_files(tmp_path))
+    assert not _temporaries(tmp_path)
+    assert Path(failed) not in on_disk
+    assert on_disk <= set(expected)
+    assert all(path.read_text("utf-8") == expected[path] for path in on_disk)
+    written = output.write(tmp_path, artifacts, force=True)  # and the next run completes
+    assert {p: p.read_text("utf-8") for p in written} == expected

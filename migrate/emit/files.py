@@ -13,7 +13,8 @@ writes to. A writer holds an advisory lock (``flock``) on its temporary until
 the rename, so a concurrent run never removes a temporary still in use.
 Every file is on disk before it is renamed. On Linux files go in batches:
 the temporaries of a batch are written, flushed to disk together by one
-``syncfs`` call, then renamed. Elsewhere each file is flushed (``fsync``) on a
+``syncfs`` call, then renamed, on a second thread while the next batch is
+written. Elsewhere each file is flushed (``fsync``) on a
 thread of its own, a few at a time, so that the file system commits their
 flushes together.
 """
@@ -21,10 +22,13 @@ flushes together.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
+import queue
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -66,33 +70,20 @@ def write(root: Path, artifacts: Sequence[Artifact], *, force: bool) -> list[Pat
     else:  # nothing under it exists: what is above it is the same for every file
         _check(targets[:1], force)
     # The directories first, all of them, so that one that cannot be made stops the run
-    # before any file is written; on threads, as making them waits on the file system.
-    first_file = {target.parent: target for target in reversed(targets)}
-    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
-        made = [
-            (target, pool.submit(target.parent.mkdir, parents=True, exist_ok=True))
-            for target in first_file.values()
-        ]
-        for target, future in made:
-            try:
-                future.result()
-            except OSError as error:
-                raise OutputError(f"{target}: cannot write: {error.strerror}") from None
+    # before any file is written.
+    first_file: dict[Path, Path] = {}
+    for target in targets:
+        first_file.setdefault(target.parent, target)
+    for directory, target in first_file.items():
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{target}: cannot write: {error.strerror}") from None
     syncfs = _syncfs()
     if syncfs is not None:
-        pairs = list(zip(artifacts, targets, strict=True))
-        batches = [pairs[start : start + _BATCH] for start in range(0, len(pairs), _BATCH)]
-        # Batches on threads of their own, a few at a time: creating files waits on the
-        # file system as flushing does.
-        with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
-            done = [pool.submit(_write_batch, batch, syncfs) for batch in batches]
-            for future in done:
-                try:
-                    future.result()
-                except OutputError:
-                    for other in done:
-                        other.cancel()
-                    raise
+        _write_batches(
+            [(a.text, os.fspath(t)) for a, t in zip(artifacts, targets, strict=True)], syncfs
+        )
         return targets
     # Each file waits for the disk (fsync) on a thread of its own, a few at a time, so
     # the file system commits them together; every file is still written atomically.
@@ -129,8 +120,9 @@ def _check(targets: Sequence[Path], force: bool) -> None:
                 break
 
 
-_WRITERS = 8
-_BATCH = 32  # files written, then flushed to disk together, then renamed
+_WRITERS = 8  # files flushed (fsync) at once, where there is no syncfs
+_BATCH = 64  # files written, then flushed to disk together, then renamed
+_AHEAD = 2  # batches written and waiting for the flush: open files stay few
 
 
 @functools.cache
@@ -150,42 +142,128 @@ def _syncfs() -> Callable[[int], int] | None:
     return function
 
 
-def _write_batch(batch: Sequence[tuple[Artifact, Path]], syncfs: Callable[[int], int]) -> None:
-    """Each file to a temporary of its own, kept open and locked; all of them flushed to
-    disk at once (``syncfs`` of each file system they are on); then each renamed."""
-    with contextlib.ExitStack() as held:
-        written: list[tuple[int, str, Path]] = []
-        current = batch[0][1]  # the file an error is about
+def _write_batches(pairs: Sequence[tuple[str, str]], syncfs: Callable[[int], int]) -> None:
+    """Each file to a temporary of its own, kept open and locked, a batch at a time on
+    this thread; each batch flushed to disk at once (``syncfs``) and renamed on a second
+    thread while the next is written. Creating a file on a local disk is work for the
+    CPU, not a wait: more threads than two only contend for Python's lock."""
+    handed: queue.Queue[list[_Temporary] | None] = queue.Queue(maxsize=_AHEAD)
+    failed: list[BaseException] = []
+    abandon = threading.Event()
+
+    def flush() -> None:
+        while (batch := handed.get()) is not None:
+            if failed or abandon.is_set():
+                _discard(batch)
+                continue
+            try:
+                _flush(batch, syncfs)
+            except BaseException as error:  # raised in the caller's thread
+                failed.append(error)
+
+    flusher = threading.Thread(target=flush, name="files-flush", daemon=True)
+    flusher.start()
+    try:
+        for start in range(0, len(pairs), _BATCH):
+            if failed:
+                break
+            batch = _create(pairs[start : start + _BATCH])
+            try:
+                handed.put(batch)
+            except BaseException:
+                _discard(batch)
+                raise
+    except BaseException:
+        abandon.set()  # what was not flushed yet is not renamed
+        raise
+    finally:
+        handed.put(None)
+        flusher.join()
+    if failed:
+        raise failed[0]
+
+
+@dataclass(frozen=True)
+class _Temporary:
+    """A temporary written and still open (and locked), and the file it becomes."""
+
+    descriptor: int
+    path: str
+    target: str
+
+
+def _create(batch: Sequence[tuple[str, str]]) -> list[_Temporary]:
+    """The temporaries of ``batch`` (text, target), written, open and locked; none is
+    left on an error."""
+    created: list[_Temporary] = []
+    target = batch[0][1]  # the file an error is about
+    try:
+        for text, target in batch:
+            folder, name = os.path.split(target)
+            descriptor, path = _open_temporary(folder, name)
+            created.append(_Temporary(descriptor, path, target))
+            _try_lock(descriptor)
+            view = memoryview(text.encode("utf-8"))
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fchmod(descriptor, 0o644)
+    except BaseException as error:
+        _discard(created)
+        if isinstance(error, OSError):
+            raise OutputError(f"{target}: cannot write: {error.strerror}") from None
+        raise
+    return created
+
+
+def _open_temporary(folder: str, name: str) -> tuple[int, str]:
+    """A new file in ``folder``, named as a temporary of the file ``name``: (descriptor,
+    path)."""
+    prefix = f"{TEMP_PREFIX}{name[:_NAME_ROOM]}."
+    for _ in range(tempfile.TMP_MAX):
+        path = os.path.join(folder, prefix + os.urandom(6).hex())
         try:
-            for artifact, target in batch:
-                current = target
-                prefix = f"{TEMP_PREFIX}{target.name[:_NAME_ROOM]}."
-                descriptor, temporary = tempfile.mkstemp(prefix=prefix, dir=target.parent)
-                held.callback(os.close, descriptor)
-                written.append((descriptor, temporary, target))
-                _try_lock(descriptor)
-                view = memoryview(artifact.text.encode("utf-8"))
-                while view:
-                    view = view[os.write(descriptor, view) :]
-                os.fchmod(descriptor, 0o644)
-            devices: dict[int, tuple[int, Path]] = {}
-            for descriptor, _, target in written:
-                devices.setdefault(os.fstat(descriptor).st_dev, (descriptor, target))
-            for descriptor, target in devices.values():
-                current = target
-                if syncfs(descriptor) != 0:
-                    number = _errno()
-                    raise OSError(number, os.strerror(number))
-            for _, temporary, target in written:
-                current = target
-                os.replace(temporary, target)
-        except BaseException as error:
-            for _, temporary, _ in written:  # those renamed already are gone from here
-                with contextlib.suppress(OSError):
-                    Path(temporary).unlink(missing_ok=True)
-            if isinstance(error, OSError):
-                raise OutputError(f"{current}: cannot write: {error.strerror}") from None
-            raise
+            return os.open(path, _CREATE, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary")
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _flush(batch: Sequence[_Temporary], syncfs: Callable[[int], int]) -> None:
+    """``batch`` on disk (one ``syncfs`` for each file system it is on), then renamed;
+    closed either way, and what was not renamed removed."""
+    current = batch[0].target
+    renamed = 0
+    try:
+        devices: dict[int, _Temporary] = {}
+        for temporary in batch:
+            devices.setdefault(os.fstat(temporary.descriptor).st_dev, temporary)
+        for temporary in devices.values():
+            current = temporary.target
+            if syncfs(temporary.descriptor) != 0:
+                number = _errno()
+                raise OSError(number, os.strerror(number))
+        for temporary in batch:
+            current = temporary.target
+            os.replace(temporary.path, temporary.target)
+            renamed += 1
+    except OSError as error:
+        raise OutputError(f"{current}: cannot write: {error.strerror}") from None
+    finally:
+        _discard(batch[renamed:])
+        for temporary in batch[:renamed]:
+            os.close(temporary.descriptor)
+
+
+def _discard(batch: Sequence[_Temporary]) -> None:
+    """Close and remove temporaries that will not be renamed."""
+    for temporary in batch:
+        with contextlib.suppress(OSError):
+            os.close(temporary.descriptor)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary.path)
 
 
 def _errno() -> int:
