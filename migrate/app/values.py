@@ -32,7 +32,7 @@ from migrate.errors import InputError, InternalError
 from migrate.model import Finding, Path, Severity
 from migrate.plan import values as planning
 from migrate.plan.findings import at_least
-from migrate.plan.resolution import Resolution, carry_problems
+from migrate.plan.resolution import Resolution, carried
 from migrate.report.diff import changes
 from migrate.report.summary import findings_count
 from migrate.sources import manifests
@@ -90,7 +90,7 @@ def convert(
     written = planned.written
     block = writer.overlay_text(written, planned.notes) if written else ""
     new_text = writer.write(old, profile, block, planned.additions)
-    carry = carry_problems(profile, resolution.values, resolution.desired)
+    carry = carried(profile, resolution.uncarried, helm_managed=True)
     _check(old, new_text, block, profile, resolution, planned.additions, exact=not carry)
     adopted = changes(resolution.evaluation.tree, resolution.desired)
     found = planning.findings(

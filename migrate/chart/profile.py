@@ -108,6 +108,12 @@ class Profile:
         return {}
 
     @cached_property
+    def resolutions(self) -> dict[object, Any]:
+        """What :func:`migrate.plan.resolution.resolve` worked out for this profile, by
+        its arguments (the profile is fixed for a run)."""
+        return {}
+
+    @cached_property
     def without_placeholders(self) -> frozenset[int]:
         """The template's containers that walks pass over (the template is fixed for a
         run; see :func:`evaluate.without_placeholders`)."""

@@ -393,7 +393,12 @@ def _nodes(root: Node) -> Iterator[Node]:
             continue
         seen.add(id(node))
         yield node
-        stack.extend(_children(node))
+        if isinstance(node, MappingNode):  # the children as _children gives them
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
 
 
 def _shared(root: Node) -> set[int]:
@@ -457,7 +462,8 @@ class _TextPatcher:
         self.root = root
         self.style = style
         self.lines = lines or Lines(text, NEWLINE)
-        self.shared = _shared(root)
+        # Without an anchor ("&"), no node is reached twice.
+        self.shared = _shared(root) if "&" in text else set()
         self.splices: list[splice.Splice] = []
 
     # -- node geometry ----------------------------------------------------
@@ -491,7 +497,7 @@ class _TextPatcher:
         return prefix if not prefix.strip(" \t") else None
 
     def has_alias(self, node: Node) -> bool:
-        return any(id(n) in self.shared for n in _nodes(node))
+        return bool(self.shared) and any(id(n) in self.shared for n in _nodes(node))
 
     def is_dash_line(self, line: int, col: int) -> bool:
         text = self.lines.get(line)

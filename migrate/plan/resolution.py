@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from migrate import fastpath
 from migrate.chart.profile import Hazard, Profile
 from migrate.engine import evaluate, kube_env, overlay
 from migrate.engine.evaluate import format_path
@@ -38,6 +39,10 @@ class Resolution:
     # the keys kept as the pod ran them against a chart default, with what keeps them
     # (PRESERVE or HAZARD)
     pinned: tuple[tuple[Path, str], ...] = ()
+    # every variable ``desired`` still reads → its paths
+    reads: Mapping[str, list[Path]] = field(default_factory=dict)
+    # what of ``desired`` the target chart's values cannot render (see carry_problems)
+    uncarried: tuple[str, ...] = ()
 
     def notes(self) -> dict[Path, str]:
         """The overlay's comment for each kept key: which chart default it keeps out and
@@ -74,7 +79,33 @@ def resolve(
     ``keep`` (those keep what the pod ran) and, with ``preserve_behavior``,
     everywhere. A variable whose value Helm could not carry unchanged through
     the overlay is refused (it stays an env var) and the rest are baked again.
+
+    The resolution depends on nothing else, and the profile is fixed for a run: the
+    workloads of a run that share their values share one resolution (not to be
+    changed, as the profile's template is not).
     """
+    if not fastpath.enabled():
+        return _resolve(profile, bake, home, preserve_behavior, keep)
+    key = (tuple(bake.items()), home, preserve_behavior, keep)
+    known = profile.resolutions
+    found = known.get(key)
+    if found is None:
+        if len(known) >= _KEPT:
+            known.clear()
+        found = known[key] = _resolve(profile, bake, home, preserve_behavior, keep)
+    return found
+
+
+_KEPT = 512  # resolutions a profile keeps at most
+
+
+def _resolve(
+    profile: Profile,
+    bake: Mapping[str, str | None],
+    home: str | None,
+    preserve_behavior: bool,
+    keep: tuple[Hazard, ...],
+) -> Resolution:
     remaining = dict(bake)
     refused: dict[str, str] = {}
     defaults = profile.chart_defaults
@@ -107,7 +138,15 @@ def resolve(
         unfit = _unfit_for_helm(values, desired, evaluation.provenance)
         if not unfit:
             return Resolution(
-                evaluation, desired, values, tuple(conflicts), refused, tuple(kept), tuple(pinned)
+                evaluation,
+                desired,
+                values,
+                tuple(conflicts),
+                refused,
+                tuple(kept),
+                tuple(pinned),
+                evaluate.readers(desired, profile.without_placeholders),
+                _uncarried(profile, values, desired),
             )
         for variable, reason in unfit.items():
             refused.setdefault(variable, reason)
@@ -131,14 +170,16 @@ def carry_problems(
     it leaves out a section that is empty, or Helm cannot set the value, as a null). An
     error where a Helm release manages the workload; a warning where the patched manifest,
     which carries any run.yaml, is the next step."""
+    return carried(profile, _uncarried(profile, values, desired), helm_managed=helm_managed)
+
+
+def carried(profile: Profile, wrong: Sequence[str], *, helm_managed: bool) -> list[Finding]:
+    """The finding of :func:`carry_problems` for the paths ``wrong`` (a resolution's
+    ``uncarried``); none for none."""
+    if not wrong:
+        return []
     target = profile.target
     layout = target.layout
-    rendered = layout.render(overlay.helm_merge(target.values, layout.to_values(values)))
-    if same(rendered, desired):
-        return []
-    wrong = [format_path(path) for path, _, _ in overlay.differences(desired, rendered)] or [
-        "run.yaml"
-    ]
     return [
         finding(
             "target-cannot-carry",
@@ -149,6 +190,17 @@ def carry_problems(
             None if helm_managed else Severity.WARNING,
         )
     ]
+
+
+def _uncarried(profile: Profile, values: Mapping[str, Any], desired: Any) -> tuple[str, ...]:
+    """Where the target chart, given ``values``, renders other than ``desired``."""
+    target = profile.target
+    layout = target.layout
+    rendered = layout.render(overlay.helm_merge(target.values, layout.to_values(values)))
+    if same(rendered, desired):
+        return ()
+    wrong = [format_path(path) for path, _, _ in overlay.differences(desired, rendered)]
+    return tuple(wrong) or ("run.yaml",)
 
 
 def _unfit_for_helm(

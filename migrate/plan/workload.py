@@ -113,9 +113,7 @@ def plan(
     # The Helm route is the next step only for a workload a Helm release manages; the
     # patched manifest keeps every env var and carries any run.yaml.
     helm_managed = owner_release(_metadata(document)) is not None
-    findings += resolution.carry_problems(
-        profile, resolved.values, desired, helm_managed=helm_managed
-    )
+    findings += resolution.carried(profile, resolved.uncarried, helm_managed=helm_managed)
     findings += [
         finding(
             "drift-conflict",
@@ -129,7 +127,7 @@ def plan(
     # with its own placeholder) must keep its entry, or the pod would read another value.
     still_read = {
         name: [format_path(p) for p in paths]
-        for name, paths in evaluate.readers(desired, profile.without_placeholders).items()
+        for name, paths in resolved.reads.items()
         if name in bake
     }
     fates, removed_indices = variables.fates(

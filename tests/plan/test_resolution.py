@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from migrate import fastpath
 from migrate.chart import profile
 from migrate.engine import kube_env, overlay
 from migrate.model import Severity
 from migrate.plan import resolution
+from migrate.yaml.io import same
 
 MODULAR = profile.load()
 RUNCONFIG = profile.load(target="runconfig")
@@ -120,3 +125,61 @@ def test_what_the_target_cannot_render_is_an_error_or_a_warning_off_helm() -> No
     assert managed.message.startswith("version: the target chart (modular: ")
     (patched,) = resolution.carry_problems(MODULAR, resolved.values, desired, helm_managed=False)
     assert patched.severity is Severity.WARNING
+
+
+# Values drawn from few, so that draws repeat: the memo of resolutions is then used.
+_VALUES = st.sampled_from([None, "milvus", "faiss", "384", "1e3", "~/data", "${env.X}", ""])
+_BAKES = st.lists(
+    st.dictionaries(st.sampled_from(sorted(MODULAR.mapping())), _VALUES, max_size=4),
+    min_size=1,
+    max_size=12,
+)
+
+
+def _fields(resolved: resolution.Resolution) -> list[Any]:
+    return [
+        resolved.evaluation.tree,
+        resolved.evaluation.provenance,
+        resolved.evaluation.refused,
+        resolved.desired,
+        resolved.values,
+        resolved.conflicts,
+        resolved.refused,
+        resolved.kept_drift,
+        resolved.pinned,
+        resolved.reads,
+        resolved.uncarried,
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(bakes=_BAKES, chosen=st.sampled_from([MODULAR, RUNCONFIG]))
+def test_a_resolution_kept_for_the_same_values_is_what_the_full_path_works_out(
+    bakes: list[dict[str, str | None]], chosen: profile.Profile
+) -> None:
+    """Workloads of a run with the same values share one resolution: each is what the full
+    path works out for its values, HOME and policy, also after other workloads used it."""
+    asked = [
+        (bake, home, preserve, keep)
+        for bake in bakes
+        for home in (HOME, None)
+        for preserve in (False, True)
+        for keep in ((), chosen.hazards)
+    ]
+
+    def resolve_all() -> list[resolution.Resolution]:
+        return [
+            resolution.resolve(chosen, bake, home, preserve_behavior=preserve, keep=keep)
+            for bake, home, preserve, keep in asked
+        ]
+
+    shared = resolve_all()
+    os.environ[fastpath.ENV] = "1"
+    try:
+        alone = resolve_all()
+    finally:
+        del os.environ[fastpath.ENV]
+    for mine, theirs in zip(shared, alone, strict=True):
+        assert all(same(a, b) for a, b in zip(_fields(mine), _fields(theirs), strict=True)), (
+            "a shared resolution differs from its own"
+        )
