@@ -50,8 +50,9 @@ class Change:
 
 
 # Differences worked out ahead (:func:`ahead`), by the ids of the two trees, which they
-# hold so that the ids stay theirs; each is taken once.
-_AHEAD: dict[tuple[int, int], tuple[Any, Any, list[Change]]] = {}
+# hold so that the ids stay theirs: [old, new, changes, how many calls are to take them].
+# Workloads with the same values share their run.yaml; each takes them once.
+_AHEAD: dict[tuple[int, int], list[Any]] = {}
 _AHEAD_LOCK = threading.Lock()
 
 # What deepdiff found, unordered, by the identities of the two trees' differing parts.
@@ -61,24 +62,46 @@ _MAX_FOUND = 4096
 
 def ahead(old: Any, new: Any) -> None:
     """Work out ``changes(old, new)`` now, on a thread with time to spare (a scan's
-    planner while the lists are read), for the first later call with these very trees."""
-    remember(old, new, changes(old, new))
+    planner while the lists are read), for one later call with these very trees."""
+    with _AHEAD_LOCK:
+        if _taken_again(old, new):
+            return
+    remember(old, new, _changes(old, new))
 
 
 def remember(old: Any, new: Any, found: list[Change]) -> None:
     """``found`` are ``changes(old, new)``, worked out elsewhere (a scan's second process):
-    the first later call with these very trees takes them."""
+    one later call with these very trees takes them."""
     with _AHEAD_LOCK:
-        _AHEAD[(id(old), id(new))] = (old, new, found)
+        if not _taken_again(old, new):
+            _AHEAD[(id(old), id(new))] = [old, new, found, 1]
+
+
+def _taken_again(old: Any, new: Any) -> bool:
+    """Whether the differences of these very trees are kept already, now for one more
+    call (the caller holds the lock)."""
+    known = _AHEAD.get((id(old), id(new)))
+    if known is None or known[0] is not old or known[1] is not new:
+        return False
+    known[3] += 1
+    return True
 
 
 def changes(old: Any, new: Any) -> list[Change]:
     """Every key whose value differs between ``old`` and ``new``, in document order."""
     if _AHEAD:
         with _AHEAD_LOCK:
-            known = _AHEAD.pop((id(old), id(new)), None)
-        if known is not None and known[0] is old and known[1] is new:
-            return list(known[2])
+            key = (id(old), id(new))
+            known = _AHEAD.get(key)
+            if known is not None and known[0] is old and known[1] is new:
+                known[3] -= 1
+                if not known[3]:
+                    del _AHEAD[key]
+                return list(known[2])
+    return _changes(old, new)
+
+
+def _changes(old: Any, new: Any) -> list[Change]:
     old_part, new_part = _unequal(old, new)
     key = (identity(old_part), identity(new_part)) if fastpath.enabled() else (None, None)
     found = _FOUND.get(key) if None not in key else None

@@ -114,3 +114,19 @@ def test_what_is_kept_for_equal_differing_parts_is_what_deepdiff_finds(
         patch.setenv(fastpath.ENV, "1")
         full = [changes(old, new), changes(old, reordered)]
     assert fast == full
+
+
+def test_differences_worked_out_ahead_for_shared_trees_are_taken_once_per_workload() -> None:
+    """Workloads with the same values share one run.yaml: worked out ahead (here, or in a
+    second process) once per workload, the differences are taken once per workload."""
+    old = {"a": 1, "b": [1, 2]}
+    new = {"a": 2, "b": [1, 2, 3]}
+    expected = changes(old, new)
+    diff.ahead(old, new)
+    diff.ahead(old, new)
+    diff.remember(old, new, expected)
+    kept = diff._AHEAD
+    for _ in range(3):
+        assert (id(old), id(new)) in kept
+        assert changes(old, new) == expected
+    assert (id(old), id(new)) not in kept
