@@ -22,9 +22,11 @@ from typing import Any
 import pytest
 
 from migrate import fastpath
-from migrate.app import fleet, scan
+from migrate.app import fleet, run, scan
 from migrate.chart import profile
 from migrate.emit import files
+from migrate.errors import OutputError
+from migrate.report.formats import Format
 from tests.support import cluster
 from tests.support.cli import ROOT, environment, migrate
 from tests.support.cluster import Cluster, Emulator, running
@@ -390,3 +392,53 @@ async def test_ctrl_c_reaches_the_second_process_of_a_fleet(tmp_path: Path) -> N
     assert fault_ids(report) == {"one": [], "two": [("slow", "scan-incomplete")]}
     first_whole_second_cut(report, out, "one", "two")
     assert not [p for p in out.rglob("*") if files.is_temporary(p.name)]
+
+
+@pytest.mark.asyncio
+async def test_the_second_process_writes_its_contexts_files_and_names_one_it_cannot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked child writes the files of its contexts, after the parent checked them
+    all: the same bytes as one process writes. A file it cannot write is the run's error,
+    by name, and no temporary is left."""
+    log = tmp_path / "renames.log"
+    real_replace = os.replace
+
+    def replace(source: Any, target: Any) -> None:  # who puts each file in place
+        if "/refused/" in str(target) and "/us/" in str(target):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        with open(log, "a", encoding="utf-8") as stream:
+            stream.write(f"{os.getpid()} {Path(target).relative_to(tmp_path)}\n")
+        real_replace(source, target)
+
+    async with running(("eu", "us", "ap"), tmp_path=tmp_path) as c:
+        seed_fleet(c)
+        clusters = scan.Clusters(c.kubeconfig, tuple(c.contexts), all_namespaces=True)
+
+        def scan_into(name: str) -> int:
+            request = run.Request(output_dir=tmp_path / name, output=Format.JSON)
+            return scan.main(request, clusters, lambda line: None)
+
+        monkeypatch.setattr(fleet, "possible", lambda contexts, shared: False)
+        assert await asyncio.to_thread(scan_into, "alone") == 0
+        monkeypatch.setattr(fleet, "possible", lambda contexts, shared: True)
+        monkeypatch.setattr(os, "replace", replace)  # the child is forked with it
+        assert await asyncio.to_thread(scan_into, "shared") == 0
+        with pytest.raises(OutputError) as raised:
+            await asyncio.to_thread(scan_into, "refused")
+    alone = tree(tmp_path / "alone")
+    assert tree(tmp_path / "shared") == alone
+    writers: dict[str, set[str]] = {}
+    for line in log.read_text("utf-8").splitlines():
+        pid, path = line.split(" ", 1)
+        if path.startswith("shared/"):
+            writers.setdefault(path.split("/")[1], set()).add(pid)
+    parent = str(os.getpid())
+    assert writers["eu"] == writers["ap"] == {parent}
+    assert len(writers["us"]) == 1 and writers["us"] != {parent}  # the child, alone
+    assert str(raised.value).startswith(str(tmp_path / "refused" / "us"))
+    assert str(raised.value).endswith(": cannot write: Permission denied")
+    refused = tmp_path / "refused"
+    assert not [p for p in refused.rglob("*") if files.is_temporary(p.name)]
+    assert all(alone[name] == data for name, data in tree(refused).items())
+    assert not [name for name in tree(refused) if name.startswith("us/")]

@@ -24,12 +24,16 @@ import struct
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from migrate import fastpath
 from migrate.app import progress
+from migrate.emit import files
+from migrate.emit.files import Artifact
+from migrate.errors import OutputError
 
 _HEADER = struct.Struct("!Q")  # the length of each message
 _TALLY_EVERY = 0.2  # seconds between progress messages
@@ -65,6 +69,35 @@ def possible(contexts: int, shared: bool) -> bool:
     )
 
 
+@contextlib.contextmanager
+def dismissing(children: list[Child[Any]]) -> Iterator[None]:
+    """Whatever happens, the children in ``children`` (there by the end) end then: those
+    not told to write anything write nothing."""
+    try:
+        yield
+    finally:
+        for child in children:
+            child.dismiss()
+
+
+def writing(children: Sequence[Child[Any]], files: Sequence[tuple[object, int]]) -> Writing | None:
+    """The share of a run's files that a child waiting in ``children`` writes: those of
+    its results. ``files`` gives, for each outcome in order, its result (the ContextResult
+    of a job) and how many files it has. None without such a child."""
+    for child in children:
+        if child.failed:  # its contexts were scanned again here: their files are ours
+            continue
+        theirs = {id(job.result) for job in child.jobs}
+        indices: list[int] = []
+        at = 0
+        for result, count in files:
+            if id(result) in theirs:
+                indices += range(at, at + count)
+            at += count
+        return child.elsewhere(indices)
+    return None
+
+
 def split(jobs: Sequence[J]) -> tuple[list[J], list[J]]:
     """(the parent's, the child's): every other context goes to the child."""
     return list(jobs[0::2]), list(jobs[1::2])
@@ -72,14 +105,20 @@ def split(jobs: Sequence[J]) -> tuple[list[J], list[J]]:
 
 @dataclass
 class Child(Generic[J]):
-    """A forked child scanning ``jobs``; their tallies, results and errors come back."""
+    """A forked child scanning ``jobs``; their tallies, results and errors come back.
+    Then it waits: told to, it writes the files of its results (:meth:`elsewhere`)."""
 
     jobs: list[J]
     shared: list[object]
     extra: tuple[Callable[[Any], object], Callable[[Any, object], None]] | None = None
     pid: int = 0
     failed: bool = False  # died, or sent what could not be read: its jobs are undone
-    ended: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)  # reaped
+    results_in: threading.Event = field(default_factory=threading.Event)  # or it died
+    done: int = 0  # results received
+    orders: int = -1  # where the child reads what to do once its results are sent
+    wrote: threading.Event = field(default_factory=threading.Event)  # or it died
+    write_error: str | None = None
 
     def interrupt(self) -> None:
         """Ctrl-C: the child stops reading and sends what it has."""
@@ -87,8 +126,47 @@ class Child(Generic[J]):
             os.kill(self.pid, signal.SIGUSR1)
 
     def wait(self) -> None:
-        while not self.ended.wait(0.1):  # short waits, for Ctrl-C to come through
+        """Until every result is in (or the child died)."""
+        while not self.results_in.wait(0.1):  # short waits, for Ctrl-C to come through
             pass
+
+    def dismiss(self) -> None:
+        """The child writes nothing and ends (done once; no harm after :meth:`elsewhere`)."""
+        if self.orders >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.orders)
+            self.orders = -1
+
+    def elsewhere(self, indices: Sequence[int]) -> Writing:
+        """The child's share of a run's files, those at ``indices`` among them, for
+        :func:`migrate.emit.files.write`."""
+        return Writing(self, indices)
+
+
+@dataclass
+class Writing:
+    """A child's files of a run (:class:`migrate.emit.files.Elsewhere`)."""
+
+    child: Child[Any]
+    positions: Sequence[int]
+
+    def indices(self) -> Sequence[int]:
+        return self.positions
+
+    def start(self, root: Path) -> None:
+        order = memoryview(os.fsencode(root))
+        try:
+            while order:
+                order = order[os.write(self.child.orders, order) :]
+        except OSError:
+            pass  # it died: finish() says so
+        self.child.dismiss()  # the end of the order
+
+    def finish(self) -> None:
+        while not self.child.wrote.wait(0.1):  # short waits, for Ctrl-C to come through
+            pass
+        if self.child.write_error is not None:
+            raise OutputError(self.child.write_error)
 
 
 def start(
@@ -97,13 +175,16 @@ def start(
     stop: Any,
     shared: Sequence[object],
     extra: tuple[Callable[[Any], object], Callable[[Any, object], None]] | None = None,
+    files_of: Callable[[Any], Sequence[Artifact]] = lambda result: (),
 ) -> Child[J]:
     """Fork a child that scans ``jobs`` with ``settings``; ``stop`` is the scan's
     (:class:`~migrate.sources.cluster.Stop`), which SIGUSR1 interrupts in the child.
     ``extra`` is (what the child works out from a job's result and sends with it, what
-    the parent does with that): work the child had time for, not part of the result."""
+    the parent does with that): work the child had time for, not part of the result.
+    ``files_of`` gives the files of a job's result, which the child writes if told to."""
     child = Child(jobs, list(shared), extra)
     read, write = os.pipe()
+    orders, child.orders = os.pipe()
     # The child's collector leaves what it starts with alone: scanning it would copy
     # every page of the parent's heap into the child. Ctrl-C is held back while it is
     # forked, so that it is not born with the parent's handler.
@@ -114,16 +195,26 @@ def start(
         pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read)
-        _child(jobs, settings, stop, write, child)
+        os.close(child.orders)
+        _child(jobs, settings, stop, write, orders, child, files_of)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     gc.unfreeze()
     os.close(write)
+    os.close(orders)
     child.pid = pid
     threading.Thread(target=_receive, args=(child, read), name="fleet", daemon=True).start()
     return child
 
 
-def _child(jobs: Sequence[Job], settings: Any, stop: Any, write: int, child: Child[Any]) -> None:
+def _child(
+    jobs: Sequence[Job],
+    settings: Any,
+    stop: Any,
+    write: int,
+    orders: int,
+    child: Child[Any],
+    files_of: Callable[[Any], Sequence[Artifact]],
+) -> None:
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -142,9 +233,27 @@ def _child(jobs: Sequence[Job], settings: Any, stop: Any, write: int, child: Chi
                 child.extra[0](job.result) if child.extra and job.result is not None else None
             )
             send(("done", index, job.result, job.error, worked_out))
+        root = _order(orders)  # empty: nothing to write
+        if root:
+            artifacts = [a for job in jobs if job.result is not None for a in files_of(job.result)]
+            try:
+                files.put(artifacts, [Path(root).joinpath(*a.path.parts) for a in artifacts])
+            except OutputError as error:
+                send(("wrote", str(error)))
+            else:
+                send(("wrote", None))
         code = 0
     finally:
         os._exit(code)
+
+
+def _order(orders: int) -> str:
+    """What the parent says once the results are in: the output directory to write the
+    files under, or nothing (the pipe closed without a word)."""
+    received = b""
+    while chunk := os.read(orders, 1 << 16):
+        received += chunk
+    return os.fsdecode(received)
 
 
 def _tally(tally: progress.Tally) -> tuple[int, int, int, str]:
@@ -163,7 +272,6 @@ def _sender(write: int, references: dict[int, int]) -> Callable[[object], None]:
 
 def _receive(child: Child[Any], read: int) -> None:
     """Read the child's messages until it closes the pipe; then reap it."""
-    done = 0
     try:
         with open(read, "rb", buffering=1 << 16) as stream:
             while (header := stream.read(_HEADER.size)) and len(header) == _HEADER.size:
@@ -181,6 +289,9 @@ def _receive(child: Child[Any], read: int) -> None:
                         found,
                         state,
                     )
+                elif message[0] == "wrote":
+                    child.write_error = message[1]
+                    child.wrote.set()
                 else:
                     _, index, result, error, worked_out = message
                     job = child.jobs[index]
@@ -188,10 +299,16 @@ def _receive(child: Child[Any], read: int) -> None:
                         child.extra[1](result, worked_out)
                     job.result, job.error = result, error
                     job.ended.set()
-                    done += 1
+                    child.done += 1
+                    if child.done == len(child.jobs):
+                        child.results_in.set()
     except Exception:  # anything unreadable: the jobs are the parent's
         pass
     finally:
-        _, status = os.waitpid(child.pid, 0)
-        child.failed = done < len(child.jobs) or status != 0
+        child.failed = child.done < len(child.jobs)
+        child.results_in.set()
+        os.waitpid(child.pid, 0)
+        if not child.wrote.is_set():  # told to write, it died first
+            child.write_error = "the scan's second process ended before it wrote its files"
+            child.wrote.set()
         child.ended.set()

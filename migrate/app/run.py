@@ -122,9 +122,10 @@ def deliver(
     say: Say,
     *,
     stdout: bool = False,
+    elsewhere: files.Elsewhere | None = None,
 ) -> int:
     """Write the files (with ``stdout``, print the manifests instead), then the report and
-    the summary; the exit code."""
+    the summary; the exit code. ``elsewhere`` writes its share of the files meanwhile."""
     artifacts = [a for placed in produced.placed for a in placed]
     listed: dict[int, list[str]] = {}
     if stdout:
@@ -146,7 +147,7 @@ def deliver(
             for index, placed in enumerate(produced.placed)
         }
         if not request.dry_run:
-            files.write(request.output_dir, artifacts, force=request.force)
+            files.write(request.output_dir, artifacts, force=request.force, elsewhere=elsewhere)
     options = report.Options(
         command=produced.command,
         dry_run=request.dry_run,

@@ -20,6 +20,11 @@ the files, report and exit code do not depend on timing. ``--deadline`` and
 Ctrl-C stop the reading: what was read is planned and delivered, what was not
 is a ``scan-incomplete`` fault; a context that gave nothing means exit code
 3, Ctrl-C exit code 130.
+
+The module is over 400 lines because it holds that order whole: the command,
+all contexts, and one context, from its lists to its result. What runs beside
+it has modules of its own: the second process of a fleet (:mod:`fleet`), the
+planner that plans while the lists are read (:mod:`early`), the histories.
 """
 
 from __future__ import annotations
@@ -78,7 +83,8 @@ class Clusters:
 def main(request: run.Request, clusters: Clusters, say: run.Say) -> int:
     """``migrate scan``: every context of ``clusters`` planned and delivered as ``request``
     asks; the exit code."""
-    with run.collect_less():
+    helpers: list[fleet.Child[_Job]] = []  # a second process, to write its own files
+    with run.collect_less(), fleet.dismissing(helpers):
         rules, chosen = run.start(request)
         policy = request.policy
         stop = cluster.Stop(clusters.deadline)
@@ -99,13 +105,15 @@ def main(request: run.Request, clusters: Clusters, say: run.Say) -> int:
                 max_connections=clusters.max_connections,
                 stop=stop,
                 watch=watch,
+                helpers=helpers,
             )
+        outcomes = [(r, o) for r in results for o in r.result.outcomes]
         produced = run.Produced(
             "scan",
-            [o for r in results for o in r.result.outcomes],
+            [o for _, o in outcomes],
             sum(r.result.documents for r in results),
-            [_placed(r.context, o.artifacts) for r in results for o in r.result.outcomes],
-            contexts=[r.context for r in results for _ in r.result.outcomes],
+            [_placed(r.context, o.artifacts) for r, o in outcomes],
+            contexts=[r.context for r, _ in outcomes],
             scan=[
                 {
                     "context": r.context,
@@ -116,7 +124,8 @@ def main(request: run.Request, clusters: Clusters, say: run.Say) -> int:
                 for r in results
             ],
         )
-        code = run.deliver(request, chosen, rules, produced, say)
+        theirs = fleet.writing(helpers, [(r, len(o.artifacts)) for r, o in outcomes])
+        code = run.deliver(request, chosen, rules, produced, say, elsewhere=theirs)
     if stop.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_CLUSTER if any(r.gave_nothing for r in results) else code
@@ -158,13 +167,15 @@ def scan(
     deadline: float | None = None,
     stop: cluster.Stop | None = None,
     watch: progress.Watch | None = None,
+    helpers: list[fleet.Child[_Job]] | None = None,
 ) -> list[ContextResult]:
     """Scan every context, all at once; raises ClusterError when a cluster cannot be used
     at all (the first in the order of ``contexts``, as a one-at-a-time scan would).
 
     ``stop`` (or a new one with ``deadline`` seconds) ends the reading early; so does
     Ctrl-C (KeyboardInterrupt, then ``stop.interrupted``): what was read is planned and
-    returned, what was not is a fault.
+    returned, what was not is a fault. A second process that scanned some contexts waits
+    in ``helpers`` to write their files (:func:`fleet.writing`), else it ends.
     """
     settings = _Scan(
         kubeconfig,
@@ -183,43 +194,49 @@ def scan(
         _Job(name, default_namespace, (watch or progress.Tally)(name))
         for name, default_namespace in cluster.contexts(kubeconfig, list(contexts))
     ]
-    # A fleet: every other context is scanned in a forked child, on another CPU.
-    child: fleet.Child[_Job] | None = None
-    own: list[_Job] = jobs
-    if fleet.possible(len(jobs), not _planning(settings).verify):
-        own, theirs = fleet.split(jobs)
-        child = fleet.start(theirs, settings, settings.stop, [profile], early.differences(profile))
-    for job in own:
-        job.start(settings)
-    # Waits on events, not Thread.join: a join that Ctrl-C interrupts may leave its thread
-    # marked as ended (before Python 3.13).
-    try:
+    # A fleet: every other context is scanned in a forked child, on another CPU. Unless
+    # the caller takes it to write its files, it ends with the scan.
+    waiting: list[fleet.Child[_Job]] = []
+    with fleet.dismissing(waiting):
+        child: fleet.Child[_Job] | None = None
+        own: list[_Job] = jobs
+        if fleet.possible(len(jobs), not _planning(settings).verify):
+            own, theirs = fleet.split(jobs)
+            child = fleet.start(
+                theirs, settings, settings.stop, [profile], early.differences(profile), _files_of
+            )
+            (waiting if helpers is None else helpers).append(child)
         for job in own:
-            while not job.ended.wait(0.1):  # short waits, for Ctrl-C to come through
-                pass
-        if child is not None:
-            child.wait()
-    except KeyboardInterrupt:
-        settings.stop.interrupt()
-        if child is not None:
-            child.interrupt()
-            child.ended.wait()
-        for job in own:
-            job.ended.wait()  # soon: what is left is planning what was read
-    if child is not None and child.failed:  # what the child did not deliver is done here
-        undone = [job for job in child.jobs if not job.ended.is_set()]
-        for job in undone:
-            job.tally.pages = job.tally.objects = job.tally.found = 0
             job.start(settings)
-        for job in undone:
-            job.ended.wait()
-    results: list[ContextResult] = []
-    for job in jobs:
-        if job.error is not None:
-            raise job.error
-        assert job.result is not None
-        results.append(job.result)
-    return results
+        # Waits on events, not Thread.join: a join that Ctrl-C interrupts may leave its thread
+        # marked as ended (before Python 3.13).
+        try:
+            for job in own:
+                while not job.ended.wait(0.1):  # short waits, for Ctrl-C to come through
+                    pass
+            if child is not None:
+                child.wait()
+        except KeyboardInterrupt:
+            settings.stop.interrupt()
+            if child is not None:
+                child.interrupt()
+                child.results_in.wait()
+            for job in own:
+                job.ended.wait()  # soon: what is left is planning what was read
+        if child is not None and child.failed:  # what the child did not deliver is done here
+            undone = [job for job in child.jobs if not job.ended.is_set()]
+            for job in undone:
+                job.tally.pages = job.tally.objects = job.tally.found = 0
+                job.start(settings)
+            for job in undone:
+                job.ended.wait()
+        results: list[ContextResult] = []
+        for job in jobs:
+            if job.error is not None:
+                raise job.error
+            assert job.result is not None
+            results.append(job.result)
+        return results
 
 
 @dataclass
@@ -393,6 +410,10 @@ def folder(context: str) -> str:
 
 def _placed(context: str, artifacts: Iterable[Artifact]) -> list[Artifact]:
     return [Artifact(PurePosixPath(folder(context)) / a.path, a.text) for a in artifacts]
+
+
+def _files_of(result: ContextResult) -> list[Artifact]:
+    return [a for o in result.result.outcomes for a in _placed(result.context, o.artifacts)]
 
 
 def artifacts(results: Iterable[ContextResult]) -> list[Artifact]:

@@ -33,9 +33,7 @@ def format_path(path: Path) -> str:
     return text
 
 
-def strings(
-    tree: Any, path: Path = (), skip: Collection[int] = ()
-) -> Iterator[tuple[Path, str]]:
+def strings(tree: Any, path: Path = (), skip: Collection[int] = ()) -> Iterator[tuple[Path, str]]:
     """Every string value of ``tree`` with its path (keys are never substituted); the
     containers whose ids ``skip`` holds (:func:`without_placeholders`) are passed over."""
     if id(tree) in skip:

@@ -107,4 +107,3 @@ def _build(node: Any, constructor: Any, built: dict[int, Any], open_: set[int]) 
         raise _Other
     built[key] = value
     return value
-
