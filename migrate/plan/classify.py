@@ -108,7 +108,7 @@ def is_llama_stack(document: Document, profile: Profile, pod_spec: Path = POD_SP
         profile.container_env,
     )
     for container in containers:
-        if not isinstance(container, Mapping):
+        if type(container) is not dict and not isinstance(container, Mapping):
             continue
         image = container.get("image")
         repository = _image_repository(image) if isinstance(image, str) else ""
@@ -118,7 +118,7 @@ def is_llama_stack(document: Document, profile: Profile, pod_spec: Path = POD_SP
             return True
         env = container.get("env")
         for item in env if isinstance(env, list) else ():
-            if isinstance(item, Mapping):
+            if type(item) is dict or isinstance(item, Mapping):
                 name = item.get("name")
                 if isinstance(name, str) and env_names(name):
                     return True
