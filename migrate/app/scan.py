@@ -302,7 +302,8 @@ def _scan_one(
 
     with parallel.Pool(settings.max_connections, name) as pool:
         histories = releases.Histories(pool, connection)
-        # The histories are read while the last ConfigMaps are and the last workloads
+        # The histories are read while the lists go on, a namespace's once no list can add
+        # to it, and the last while the last ConfigMaps are read and the last workloads
         # planned: those of every Helm release that manages one, though only the releases
         # of workloads to migrate or migrated already are used (planning tells which).
         source = ContextSource(
@@ -314,6 +315,7 @@ def _scan_one(
             on_kept=kept,
             on_config_maps=planner.config_maps if planner is not None else lambda *_: None,
             on_listed=lambda found: histories.ask(_owners(found)),
+            on_namespace=lambda namespace, found: histories.ask(_owners(found)),
         )
         try:
             listing = source.list_all(pool)

@@ -78,6 +78,7 @@ class ContextSource(Source[Workload | Document]):
         on_kept: Callable[[Document], None] = lambda document: None,
         on_config_maps: Callable[[str, list[Document]], None] = lambda namespace, read: None,
         on_listed: Callable[[list[Document]], None] = lambda found: None,
+        on_namespace: Callable[[str, list[Document]], None] = lambda namespace, found: None,
     ) -> None:
         self.connection = connection
         self.namespaces = tuple(namespaces)
@@ -91,6 +92,11 @@ class ContextSource(Source[Workload | Document]):
         # And with every workload kept, in the listing's order, once the workload lists
         # have ended, though ConfigMaps may still be read (not if the stop cut one).
         self.on_listed = on_listed
+        # And with the workloads kept of a namespace that no list can add to any more,
+        # sooner: an API server lists in the order of its keys, namespace by namespace,
+        # so a list across all namespaces that went on to another has all of one.
+        # Should one come back to a namespace, it is in on_listed all the same.
+        self.on_namespace = on_namespace
 
     def read(self) -> Iterator[Workload | Document | Problem]:
         with parallel.Pool(self.connection.max_connections, self.connection.context) as pool:
@@ -119,8 +125,16 @@ class ContextSource(Source[Workload | Document]):
             for namespace in self.namespaces
         ]
         left = [len(wanted)]
+        progress = _Progress(wanted)
 
-        def ended() -> None:
+        def moved(index: int, namespace: str | None) -> None:  # None: the list ended
+            with lock:
+                done = progress.moved(index, namespace)
+            for finished, found in done:
+                self.on_namespace(finished, found)
+
+        def ended(index: int) -> None:
+            moved(index, None)
             with lock:
                 left[0] -= 1
                 last = left[0] == 0
@@ -128,9 +142,16 @@ class ContextSource(Source[Workload | Document]):
                 self.on_listed([document for _, _, kept in wanted for document in kept])
 
         lists: list[tuple[str, str | None, list[Document], parallel.Task[None]]] = []
-        for resource, namespace, kept in wanted:
-            call = functools.partial(self._workloads, resource, namespace, kept, needs_config_maps)
-            task = batch.submit(functools.partial(_then, call, ended))
+        for index, (resource, namespace, kept) in enumerate(wanted):
+            call = functools.partial(
+                self._workloads,
+                resource,
+                namespace,
+                kept,
+                needs_config_maps,
+                functools.partial(moved, index),
+            )
+            task = batch.submit(functools.partial(_then, call, functools.partial(ended, index)))
             lists.append((resource.kind, namespace, kept, task))
         batch.wait()
 
@@ -158,11 +179,18 @@ class ContextSource(Source[Workload | Document]):
         namespace: str | None,
         kept: list[Document],
         needs_config_maps: Callable[[str], None],
+        moved: Callable[[str], None] = lambda namespace: None,
     ) -> None:
         fast = fastpath.enabled()
+        at: object = None
         for item in self.connection.list(
             resource, namespace, selector=self.selector, page_size=self.page_size
         ):
+            metadata = item.get("metadata")
+            here = metadata.get("namespace") if type(metadata) is dict else None
+            if here != at and namespace is None:
+                at = here
+                moved(here if isinstance(here, str) else "")
             document = self._kept(item, fast)
             if document is not None:
                 needs_config_maps(document.namespace or "default")
@@ -211,6 +239,54 @@ class ContextSource(Source[Workload | Document]):
 
 
 _NOWHERE = Origin("", 0)  # of an object only looked at, not yet a document
+
+
+class _Progress:
+    """Which namespaces the workload lists of a context are done with (for
+    ``on_namespace``): a list of one namespace when it ends, a list across all
+    namespaces when it goes on to another namespace, or ends."""
+
+    def __init__(self, wanted: Sequence[tuple[object, str | None, list[Document]]]) -> None:
+        self.wanted = wanted
+        self.at: list[str | None] = [None] * len(wanted)  # each list's namespace now
+        self.left: list[set[str]] = [set() for _ in wanted]  # the namespaces it went past
+        self.ended = [False] * len(wanted)
+        self.seen = [0] * len(wanted)  # workloads kept of each list, already in pending
+        # per namespace not done yet: its workloads kept, by (list, place in it)
+        self.pending: dict[str, list[tuple[int, int, Document]]] = {}
+
+    def moved(self, index: int, namespace: str | None) -> list[tuple[str, list[Document]]]:
+        """List ``index`` is on to ``namespace`` (None: it ended); the namespaces done
+        now, each with its workloads kept, in listing order."""
+        before = self.at[index]
+        if before is not None:
+            self.left[index].add(before)
+        if namespace is None:
+            self.ended[index] = True
+        self.at[index] = namespace
+        for which, (_, _, kept) in enumerate(self.wanted):
+            new = kept[self.seen[which] :]
+            for place, document in enumerate(new, self.seen[which]):
+                entry = (which, place, document)
+                self.pending.setdefault(document.namespace or "default", []).append(entry)
+            self.seen[which] += len(new)
+        done = [name for name in self.pending if self._done(name)]
+        return [
+            (name, [document for _, _, document in sorted(self.pending.pop(name), key=_place)])
+            for name in done
+        ]
+
+    def _done(self, namespace: str) -> bool:
+        return all(
+            self.ended[index]
+            or (listed is not None and listed != namespace)
+            or (listed is None and namespace in self.left[index])
+            for index, (_, listed, _) in enumerate(self.wanted)
+        )
+
+
+def _place(entry: tuple[int, int, Document]) -> tuple[int, int]:
+    return entry[0], entry[1]
 
 
 def _then(call: Callable[[], None], ended: Callable[[], None]) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from migrate.model import CompleteConfigMaps, Document, Workload
 from migrate.sources import cluster, parallel
-from migrate.sources.context import ContextSource, ListFault, to_document
+from migrate.sources.context import ContextSource, ListFault, _Progress, to_document
 from migrate.sources.server_fields import clean
 from tests.support import cluster as emulated
 from tests.support.cluster import running
@@ -137,3 +137,73 @@ async def test_the_workloads_kept_are_told_once_their_lists_end_before_the_confi
     assert told == [(["main: deployment ai/llama-a", "main: deployment slow/llama-b"], False)]
     assert [d.origin.file for d in found] == told[0][0]
     assert sorted(config_maps_read) == ["ai", "slow"]
+
+
+@pytest.mark.asyncio
+async def test_a_namespace_is_told_once_every_list_went_past_it(tmp_path: Path) -> None:
+    """Across all namespaces an API server lists in key order, namespace by namespace: a
+    namespace's workloads are told (for its Helm histories) as soon as the paged list goes
+    on to the next namespace, before the list ends."""
+    told: list[tuple[str, list[str], int]] = []
+
+    async with running(tmp_path=tmp_path) as c:
+        emulator = c.emulators["main"]
+        c.seed(
+            "main",
+            [
+                emulated.deployment("llama-1", "a"),
+                emulated.deployment("llama-2", "a"),
+                emulated.deployment("web", "a"),
+                emulated.deployment("llama-3", "b"),
+                emulated.deployment("llama-4", "c"),
+                emulated.deployment("llama-5", "c"),
+            ],
+        )
+        # Every page waits a little: the StatefulSets (none) are listed first.
+        emulated.delay(emulator, "GET /apis/apps/v1/deployments", 0.2)
+
+        def pages() -> int:
+            return sum(1 for _, path, _ in emulated.requests(emulator) if "deployments" in path)
+
+        def namespace_done(namespace: str, found: list[Document]) -> None:
+            told.append((namespace, [d.name for d in found], pages()))
+
+        def run() -> list[Document]:
+            connection = cluster.connect(c.kubeconfig, "main", "default", 5.0)
+            source = ContextSource(
+                connection, [None], wanted, page_size=2, on_namespace=namespace_done
+            )
+            with parallel.Pool(4) as pool:
+                return source.list_all(pool).found
+
+        found = await asyncio.to_thread(run)
+    assert [(namespace, names) for namespace, names, _ in told] == [
+        ("a", ["llama-1", "llama-2"]),
+        ("b", ["llama-3"]),
+        ("c", ["llama-4", "llama-5"]),
+    ]
+    # a: on page 2 (which starts with a/web, then b); b: on page 3; c: when the list ended.
+    assert [at for _, _, at in told] == [2, 3, 3]
+    assert [d.name for d in found] == ["llama-1", "llama-2", "llama-3", "llama-4", "llama-5"]
+
+
+def test_a_list_that_comes_back_to_a_namespace_tells_it_again_with_what_is_new() -> None:
+    """Should a list not keep to key order, a namespace told already is told again with
+    the workloads found since (the scan's last call, with every workload, asks for any
+    history still missing)."""
+
+    def workload(name: str, namespace: str) -> Document:
+        return to_document(emulated.deployment(name, namespace), "main", as_text=False)
+
+    kept: list[Document] = []
+    progress = _Progress([(cluster.DEPLOYMENTS, None, kept)])
+
+    def move(namespace: str | None, *names: str) -> list[tuple[str, list[str]]]:
+        done = progress.moved(0, namespace)
+        kept.extend(workload(name, namespace or "") for name in names)
+        return [(n, [d.name for d in found]) for n, found in done]
+
+    assert move("a", "llama-1") == []
+    assert move("b", "llama-2") == [("a", ["llama-1"])]
+    assert move("a", "llama-3") == [("b", ["llama-2"])]
+    assert move(None) == [("a", ["llama-3"])]
