@@ -7,14 +7,17 @@ median kept; machines here are shared and noisy.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import io
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +25,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+_SCRATCH: list[Path] = []  # the run's one folder for what benchmarks write
+
+
+@contextlib.contextmanager
+def workspace() -> Iterator[Path]:
+    """A new folder for one benchmark's files, removed when the benchmark process ends,
+    not before: ext4 passes over the inodes freed in the last minutes when it makes a
+    file, so a benchmark that removed thousands of files would slow the file creation
+    of the next by minutes, and measure its own cleanup."""
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="migrate-bench-")))
+        atexit.register(shutil.rmtree, _SCRATCH[0], True)
+    yield Path(tempfile.mkdtemp(dir=_SCRATCH[0]))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import io
 import itertools
 import math
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import yaml
 from ruamel.yaml import YAML
 
-from benchmarks.common import Row, interleaved, quiet, ratio
+from benchmarks.common import Row, interleaved, quiet, ratio, workspace
 from benchmarks.generate import generate
 
 CONVERT_GOAL = 0.5
@@ -105,7 +104,7 @@ def full_path(action: Callable[[], None]) -> Callable[[], None]:
 
 
 def run(deployments: int = 2000, repeats: int = 5) -> list[Row]:
-    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+    with workspace() as temporary:
         base = Path(temporary)
         corpus = generate(base / "manifests", deployments)
         files = list(corpus.files)
@@ -122,7 +121,6 @@ def run(deployments: int = 2000, repeats: int = 5) -> list[Row]:
             repeats,
             at_most={"ruamel": 3},  # 20 s a run, and far from its goal either way
         )
-        shutil.rmtree(scratch, ignore_errors=True)
     size = (
         f"{deployments:,} Deployments ({corpus.llama_stack} Llama Stack) in "
         f"{len(files):,} files; median of {repeats}"
@@ -163,7 +161,7 @@ def run(deployments: int = 2000, repeats: int = 5) -> list[Row]:
 
 def growth(sizes: tuple[int, ...] = GROWTH_SIZES, repeats: int = 5) -> list[Row]:
     """convert at each size, the sizes in turns; the factor per doubling of N."""
-    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+    with workspace() as temporary:
         base = Path(temporary)
         actions: dict[str, Callable[[], None]] = {}
         for size in sizes:

@@ -15,10 +15,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from benchmarks.common import ROOT, Row, interleaved
+from benchmarks.common import ROOT, Row, interleaved, workspace
 
 GOAL = 1.3
 HEAVY = ("kubernetes", "deepdiff", "ruamel", "yaml", "rich")
@@ -85,7 +84,7 @@ def heavy_imports() -> list[str]:
 
 def run(repeats: int = 21) -> list[Row]:
     names = command_names()
-    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+    with workspace() as temporary:
         bare = Path(temporary) / "bare.py"
         bare.write_text(_BARE.format(names=names))
         times = interleaved(

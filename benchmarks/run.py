@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from benchmarks import children, convert, scan
 from benchmarks import help as help_screen
-from benchmarks.common import ROOT, Row, machine, quiet
+from benchmarks.common import ROOT, Row, machine, quiet, workspace
 from benchmarks.generate import generate
 
 PROFILE_LINES = 80
@@ -47,7 +46,7 @@ def trimmed(profiler: Any, root: str) -> str:
 
 
 def convert_profile(deployments: int) -> str | None:
-    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+    with workspace() as temporary:
         corpus = generate(Path(temporary) / "manifests", deployments)
         scratch = Path(temporary) / "out"
         scratch.mkdir()
@@ -56,7 +55,7 @@ def convert_profile(deployments: int) -> str | None:
 
 
 def scan_profile(deployments: int) -> str | None:
-    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+    with workspace() as temporary:
         path = Path(temporary) / "profile.txt"
         os.environ[children.PROFILE_ENV] = str(path)  # read by the scan's child process
         try:

@@ -33,13 +33,12 @@ import contextlib
 import functools
 import math
 import statistics
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from benchmarks import children, clusters
-from benchmarks.common import Row
+from benchmarks.common import Row, workspace
 from benchmarks.generate import applications
 
 SCAN_GOAL = 1.5
@@ -151,7 +150,7 @@ def run(
     label: str = "3. scan ÷ bare raw paged list",
 ) -> list[Row]:
     """One context: the ratio, then the requests and the memory."""
-    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+    with workspace() as temporary:
         figures = asyncio.run(
             _measure(deployments, llama_share, repeats, latency_ms, Path(temporary))
         )
@@ -248,7 +247,7 @@ def fleet(
 ) -> list[Row]:
     """Several contexts: the scan of all ÷ their bare lists at once, and the scan's memory."""
     names = [f"cluster-{index + 1}" for index in range(contexts)]
-    with tempfile.TemporaryDirectory(prefix="migrate-bench-") as temporary:
+    with workspace() as temporary:
         figures = asyncio.run(
             _measure_fleet(names, deployments, llama_share, repeats, latency_ms, Path(temporary))
         )

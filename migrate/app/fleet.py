@@ -9,7 +9,11 @@ profile passed by reference. Ctrl-C in the parent reaches the child as
 SIGUSR1, and the child delivers what it read, as the parent does; the
 deadline is the same instant in both (a monotonic clock is the machine's).
 Should the child die or send what cannot be read, its contexts are left
-undone, for the caller to scan itself. One child, not one per CPU: each
+undone, for the caller to scan itself. Its results sent, the child waits:
+told the output directory (once the parent has checked every file of the run
+and made every directory), it writes its contexts' files while the parent
+writes the others, and says how that went; the pipe closed without a word,
+it ends. One child, not one per CPU: each
 process holds a copy of what the parent had, and a scan's memory is bounded.
 """
 
