@@ -30,8 +30,11 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from migrate.emit import batches
-from migrate.emit.batches import NAME_ROOM, TEMP_PREFIX, try_lock
+from migrate.emit.batches import NAME_ROOM, try_lock
 from migrate.errors import OutputError
+
+# Every temporary's name starts with this marker; nothing else the tool writes does.
+TEMP_PREFIX = batches.TEMP_PREFIX
 
 
 @dataclass(frozen=True)

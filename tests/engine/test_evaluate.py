@@ -135,6 +135,7 @@ def test_walks_that_pass_over_containers_without_placeholders_give_the_same(
     assert same(passed.tree, walked.tree)
     assert (passed.provenance, passed.refused) == (walked.provenance, walked.refused)
     assert _shared(passed.tree, template) == _shared(walked.tree, template)
+
     def placeholders(found: Any) -> list[tuple[Any, str]]:
         return [(path, text) for path, text in found if "${" in text]
 
