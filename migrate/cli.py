@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from migrate import __version__
-from migrate.errors import EXIT_FINDINGS, EXIT_OK, MigrateError
+from migrate.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, MigrateError
 
 if TYPE_CHECKING:
     from migrate.app import run
@@ -374,6 +374,13 @@ def _run(command: Callable[[], int]) -> NoReturn:
     except MigrateError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:  # where a command does not stop on its own terms (scan does)
+        typer.echo(
+            "error: interrupted (Ctrl-C): no report; each file written is whole, "
+            "and the others were not written",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     raise typer.Exit(code)
 
 

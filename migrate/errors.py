@@ -1,7 +1,8 @@
 """The project's error families and the exit code each one maps to.
 
 Exit codes are the same for every command: 0 done; 1 findings at or above
-``--fail-on``; 2 usage or unreadable input; 3 cluster access failed. Only
+``--fail-on``; 2 usage or unreadable input; 3 cluster access failed; 130
+interrupted (Ctrl-C). Only
 ``cli`` turns these errors into exit codes (docs/exit-codes.md).
 """
 
@@ -11,6 +12,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 EXIT_CLUSTER = 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + the signal's number
 
 
 class MigrateError(Exception):

@@ -27,7 +27,7 @@ import yaml
 
 from migrate.emit import files as output
 from migrate.emit.files import Artifact
-from migrate.errors import OutputError
+from migrate.errors import EXIT_INTERRUPTED, OutputError
 from tests.support.cli import ROOT, migrate, start
 
 if sys.platform != "win32":
@@ -132,8 +132,11 @@ def _replaced_in(directory: Path, before: dict[Path, int]) -> bool:
         return False
 
 
-def _kill_while_writing(source: Path, out: Path, index: int, *extra: str) -> None:
-    """Run convert; SIGKILL it right after the first file of workload ``index`` is in place."""
+def _kill_while_writing(
+    source: Path, out: Path, index: int, *extra: str, number: int = signal.SIGKILL
+) -> str:
+    """Run convert; send it signal ``number`` (SIGKILL) right after the first file of
+    workload ``index`` is in place; its stderr."""
     before = _inodes(out) if out.exists() else {}
     trigger = _workload_dir(out, index)
     with tempfile.TemporaryFile() as stderr:
@@ -148,11 +151,18 @@ def _kill_while_writing(source: Path, out: Path, index: int, *extra: str) -> Non
                 if time.monotonic() > deadline:
                     pytest.fail(f"no file of workload {index} within {RUN_TIMEOUT:g} s")
                 time.sleep(0.0002)
-            process.send_signal(signal.SIGKILL)
+            process.send_signal(number)
+            process.wait(RUN_TIMEOUT)
         finally:
             process.kill()
             process.wait()
-    assert process.returncode == -signal.SIGKILL, "the run finished before the kill arrived"
+        stderr.seek(0)
+        said = stderr.read().decode(errors="replace")
+    if number == signal.SIGKILL:
+        assert process.returncode == -signal.SIGKILL, "the run finished before the kill arrived"
+    else:
+        assert process.returncode == EXIT_INTERRUPTED, said
+    return said
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -209,6 +219,27 @@ def test_a_killed_run_leaves_complete_files_and_marked_temporaries_only(
         assert set(snapshot) <= set(complete), "a killed run wrote a file a full run does not"
         partial = [str(p) for p, data in snapshot.items() if data != complete[p]]
         assert not partial, f"kill {attempt + 1} left files that differ: {partial[:3]}"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process group is POSIX")
+def test_ctrl_c_while_files_are_written_leaves_whole_files_and_says_so(
+    big_input: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C mid-write: exit code 130, one line on stderr and no traceback; every file at a
+    final path is whole (byte for byte an uninterrupted run's), no temporary is left."""
+    out = tmp_path / "out"
+    said = _kill_while_writing(big_input, out, 1, number=signal.SIGINT)
+    assert said.strip().splitlines()[-1].startswith("error: interrupted (Ctrl-C)")
+    assert "Traceback" not in said and "Aborted" not in said
+    assert not _temporaries(out)
+    interrupted = {p: p.read_bytes() for p in _files(out)}
+    assert 0 < len(interrupted) < 5 * WORKLOADS
+    complete = tmp_path / "complete"
+    run = _convert(big_input, complete, stderr=subprocess.PIPE)
+    _, stderr = run.communicate(timeout=RUN_TIMEOUT)
+    assert run.returncode == 0, stderr.decode()
+    for path, data in interrupted.items():
+        assert (complete / path.relative_to(out)).read_bytes() == data
 
 
 # ---- the pieces --------------------------------------------------------------

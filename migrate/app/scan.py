@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from migrate import fastpath
+from migrate import errors, fastpath
 from migrate.app import convert as pipeline
 from migrate.app import early, fleet, history, progress, releases, run
 from migrate.chart.profile import Profile
@@ -49,7 +49,7 @@ from migrate.sources.context import ContextSource, ListFault, Listing
 from migrate.sources.interface import Problem
 
 HELM_VALUES_FILE = layout.HELM_VALUES_FILE
-EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT) stopped the scan: 128 + the signal's number
+EXIT_INTERRUPTED = errors.EXIT_INTERRUPTED  # Ctrl-C (SIGINT) stopped the scan
 STOPPED = releases.STOPPED  # the finding of what a deadline or Ctrl-C left unread
 
 

@@ -62,6 +62,9 @@ def write_batches(pairs: Sequence[tuple[str, str]], syncfs: Callable[[int], int]
     handed: queue.Queue[list[_Temporary] | None] = queue.Queue(maxsize=_AHEAD)
     failed: list[BaseException] = []
     abandon = threading.Event()
+    # Every temporary's path from before it exists until it is renamed: Ctrl-C may come
+    # between any two steps of this thread, and whatever it leaves, none stays behind.
+    ledger: set[str] = set()
 
     def flush() -> None:
         while (batch := handed.get()) is not None:
@@ -69,7 +72,7 @@ def write_batches(pairs: Sequence[tuple[str, str]], syncfs: Callable[[int], int]
                 _discard(batch)
                 continue
             try:
-                _flush(batch, syncfs)
+                _flush(batch, syncfs, ledger)
             except BaseException as error:  # raised in the caller's thread
                 failed.append(error)
 
@@ -79,7 +82,7 @@ def write_batches(pairs: Sequence[tuple[str, str]], syncfs: Callable[[int], int]
         for start in range(0, len(pairs), _BATCH):
             if failed:
                 break
-            batch = _create(pairs[start : start + _BATCH])
+            batch = _create(pairs[start : start + _BATCH], ledger)
             try:
                 handed.put(batch)
             except BaseException:
@@ -91,6 +94,10 @@ def write_batches(pairs: Sequence[tuple[str, str]], syncfs: Callable[[int], int]
     finally:
         handed.put(None)
         flusher.join()
+        if failed or abandon.is_set():
+            for path in ledger:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
     if failed:
         raise failed[0]
 
@@ -104,15 +111,15 @@ class _Temporary:
     target: str
 
 
-def _create(batch: Sequence[tuple[str, str]]) -> list[_Temporary]:
-    """The temporaries of ``batch`` (text, target), written, open and locked; none is
-    left on an error."""
+def _create(batch: Sequence[tuple[str, str]], ledger: set[str]) -> list[_Temporary]:
+    """The temporaries of ``batch`` (text, target), written, open and locked, each in
+    ``ledger`` from before it exists; none is left on an error."""
     created: list[_Temporary] = []
     target = batch[0][1]  # the file an error is about
     try:
         for text, target in batch:
             folder, name = os.path.split(target)
-            descriptor, path = _open_temporary(folder, name)
+            descriptor, path = _open_temporary(folder, name, ledger)
             created.append(_Temporary(descriptor, path, target))
             try_lock(descriptor)
             view = memoryview(text.encode("utf-8"))
@@ -127,15 +134,17 @@ def _create(batch: Sequence[tuple[str, str]]) -> list[_Temporary]:
     return created
 
 
-def _open_temporary(folder: str, name: str) -> tuple[int, str]:
-    """A new file in ``folder``, named as a temporary of the file ``name``: (descriptor,
-    path)."""
+def _open_temporary(folder: str, name: str, ledger: set[str]) -> tuple[int, str]:
+    """A new file in ``folder``, named as a temporary of the file ``name``, in ``ledger``
+    before it exists: (descriptor, path)."""
     prefix = f"{TEMP_PREFIX}{name[:NAME_ROOM]}."
     for _ in range(tempfile.TMP_MAX):
         path = os.path.join(folder, prefix + os.urandom(6).hex())
+        ledger.add(path)
         try:
             return os.open(path, _CREATE, 0o600), path
         except FileExistsError:
+            ledger.discard(path)  # another's
             continue
     raise FileExistsError(errno.EEXIST, "no free name for a temporary")
 
@@ -143,9 +152,9 @@ def _open_temporary(folder: str, name: str) -> tuple[int, str]:
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-def _flush(batch: Sequence[_Temporary], syncfs: Callable[[int], int]) -> None:
-    """``batch`` on disk (one ``syncfs`` for each file system it is on), then renamed;
-    closed either way, and what was not renamed removed."""
+def _flush(batch: Sequence[_Temporary], syncfs: Callable[[int], int], ledger: set[str]) -> None:
+    """``batch`` on disk (one ``syncfs`` for each file system it is on), then renamed (and
+    out of ``ledger``); closed either way, and what was not renamed removed."""
     current = batch[0].target
     renamed = 0
     try:
@@ -160,6 +169,7 @@ def _flush(batch: Sequence[_Temporary], syncfs: Callable[[int], int]) -> None:
         for temporary in batch:
             current = temporary.target
             os.replace(temporary.path, temporary.target)
+            ledger.discard(temporary.path)
             renamed += 1
     except OSError as error:
         raise OutputError(f"{current}: cannot write: {error.strerror}") from None
