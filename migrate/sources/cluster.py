@@ -8,8 +8,11 @@ only ever sends GET requests: lists of Deployments, StatefulSets and
 ConfigMaps, and, for ``--helm-values``, the Secrets Helm stores releases in
 (selected by label; no other Secret is ever read). Lists are paged
 (``limit``/``continue``) and read as raw JSON, not as the client's typed
-models. 5xx answers and timeouts are retried a bounded number of times with
-backoff; 401/403 on one namespace is a :class:`Fault` and the scan goes on;
+models; a list still sends one request at a time, but asks for its next page
+as soon as it has this page's ``continue``, on a thread of its own, so that
+the API server prepares it while this page's objects are looked at. 5xx
+answers and timeouts are retried a bounded number of times with backoff;
+401/403 on one namespace is a :class:`Fault` and the scan goes on;
 an unreachable cluster or rejected credentials end the run (exit code 3).
 
 A :class:`Connection` may be shared by threads (one urllib3 pool, sized to
@@ -20,6 +23,7 @@ deadline: what is cut is a :class:`Fault` of kind ``stopped``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -164,27 +168,46 @@ class Connection:
     def _pages(
         self, resource: Resource, namespace: str | None, selector: str | None, page_size: int
     ) -> Iterator[dict[str, Any]]:
-        token: str | None = None
         where = f"in namespace {namespace}" if namespace else "across all namespaces"
-        while True:
-            query: list[tuple[str, Any]] = [("limit", page_size)]
+        what = f"{resource.kind}s {where}"
+        path = resource.path(namespace)
+        parameters = {"namespace": namespace} if namespace else {}
+
+        def query(token: str | None) -> list[tuple[str, Any]]:
+            asked: list[tuple[str, Any]] = [("limit", page_size)]
             if token:
-                query.append(("continue", token))
+                asked.append(("continue", token))
             if selector:
-                query.append(("labelSelector", selector))
-            path = resource.path(namespace)
-            parameters = {"namespace": namespace} if namespace else {}
-            page = self._get(path, parameters, query, f"{resource.kind}s {where}")
+                asked.append(("labelSelector", selector))
+            return asked
+
+        token: str | None = None
+        ahead: _Ahead | None = None
+        while True:
+            page = self._get(path, parameters, query(token), what, ahead)
             items = page.get("items") or []
+            token = (page.get("metadata") or {}).get("continue") or None
+            # The next page is asked for before this one's objects are looked at, so
+            # that the API server prepares it meanwhile: still one request at a time.
+            ahead = self._ahead(path, parameters, query(token)) if token else None
             self.on_page(len(items))
             for item in items:
                 if isinstance(item, dict):
                     item.setdefault("apiVersion", resource.api_version)
                     item.setdefault("kind", resource.kind)
                     yield item
-            token = (page.get("metadata") or {}).get("continue") or None
             if not token:
                 return
+
+    def _ahead(
+        self, path: str, parameters: dict[str, str], query: Sequence[tuple[str, Any]]
+    ) -> _Ahead | None:
+        """The first attempt at a request, sent now on a thread of its own; None at a stop."""
+        if self.stop.fired():
+            return None
+        with self._counting:
+            self.requests += 1
+        return _Ahead(functools.partial(self._request, path, parameters, query, self._timeout()))
 
     def _get(
         self,
@@ -192,7 +215,9 @@ class Connection:
         parameters: dict[str, str],
         query: Sequence[tuple[str, Any]],
         what: str,
+        ahead: _Ahead | None = None,
     ) -> Any:
+        """The decoded answer to a GET, retried; ``ahead``: its first attempt, already sent."""
         import urllib3
         from kubernetes.client.exceptions import ApiException
 
@@ -200,13 +225,18 @@ class Connection:
         stop = self.stop
         for attempt in range(RETRIES + 1):
             last = attempt == RETRIES
-            if stop.fired():
+            if stop.fired():  # an answer sent ahead is dropped too, as if never asked for
                 raise stop.fault(what)
-            with self._counting:
-                self.requests += 1
+            sent = ahead if attempt == 0 else None
+            if sent is None:
+                with self._counting:
+                    self.requests += 1
             try:
                 with ACTIVITY.waiting():
-                    body = self._request(path, parameters, query, self._timeout())
+                    if sent is None:
+                        body = self._request(path, parameters, query, self._timeout())
+                    else:
+                        body = sent.body()
                 return json.loads(body)
             except ApiException as error:
                 if error.status == 401:
@@ -278,6 +308,37 @@ class Connection:
         if not 200 <= response.status <= 299:
             raise ApiException.from_response(http_resp=response, body=None, data=None)
         return response.data
+
+
+class _Ahead:
+    """A request sent on a daemon thread of its own; its answer is waited for later.
+
+    Nothing else of the request's is done there: the caller decodes the answer,
+    retries it, and counts it (:meth:`Connection._get`). A request no longer
+    wanted, at a stop, ends on its own within its timeout.
+    """
+
+    def __init__(self, request: Callable[[], Any]) -> None:
+        self._request = request
+        self._done = threading.Event()
+        self._body: Any = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._send, name="migrate-ahead", daemon=True).start()
+
+    def _send(self) -> None:
+        try:
+            self._body = self._request()
+        except BaseException as error:  # raised again in the caller, which retries it
+            self._error = error
+        finally:
+            self._done.set()
+
+    def body(self) -> Any:
+        """The answer's body, once it came; the request's error raised."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._body
 
 
 def _refused(reason: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -162,14 +163,15 @@ async def test_a_namespace_is_told_once_every_list_went_past_it(tmp_path: Path) 
         # Every page waits a little: the StatefulSets (none) are listed first.
         emulated.delay(emulator, "GET /apis/apps/v1/deployments", 0.2)
 
-        def pages() -> int:
-            return sum(1 for _, path, _ in emulated.requests(emulator) if "deployments" in path)
+        # The Deployment pages answered so far (the next may be asked for already).
+        answered: list[int] = []
 
         def namespace_done(namespace: str, found: list[Document]) -> None:
-            told.append((namespace, [d.name for d in found], pages()))
+            told.append((namespace, [d.name for d in found], sum(1 for n in answered if n)))
 
         def run() -> list[Document]:
             connection = cluster.connect(c.kubeconfig, "main", "default", 5.0)
+            connection.on_page = answered.append  # objects per page (no StatefulSets)
             source = ContextSource(
                 connection, [None], wanted, page_size=2, on_namespace=namespace_done
             )
@@ -207,3 +209,66 @@ def test_a_list_that_comes_back_to_a_namespace_tells_it_again_with_what_is_new()
     assert move("b", "llama-2") == [("a", ["llama-1"])]
     assert move("a", "llama-3") == [("b", ["llama-2"])]
     assert move(None) == [("a", ["llama-3"])]
+
+
+def _deployment_requests(emulator: Any) -> list[dict[str, str]]:
+    return [query for _, path, query in emulated.requests(emulator) if "deployments" in path]
+
+
+@pytest.mark.asyncio
+async def test_the_next_page_is_asked_for_while_this_ones_objects_are_looked_at(
+    tmp_path: Path,
+) -> None:
+    """Paging stays one request at a time (each needs the last one's ``continue``), but the
+    request for page 2 is out before page 1's objects are handed over: the API server
+    prepares it meanwhile. No request more than the pages is sent."""
+    async with running(tmp_path=tmp_path) as c:
+        emulator = c.emulators["main"]
+        c.seed("main", [emulated.deployment(f"llama-{i}", "ai") for i in range(5)])
+
+        def run() -> tuple[list[str], list[int]]:
+            connection = cluster.connect(c.kubeconfig, "main", "default", 5.0)
+            names: list[str] = []
+            asked_while_held: list[int] = []
+            for item in connection.list(cluster.DEPLOYMENTS, None, page_size=2):
+                names.append(item["metadata"]["name"])
+                if len(names) in (1, 3):  # the first object of pages 1 and 2, held here
+                    wanted = len(names) // 2 + 2
+                    for _ in range(200):
+                        if len(_deployment_requests(emulator)) >= wanted:
+                            break
+                        time.sleep(0.01)
+                    asked_while_held.append(len(_deployment_requests(emulator)))
+            return names, asked_while_held
+
+        names, asked = await asyncio.to_thread(run)
+        sent = _deployment_requests(emulator)
+    assert names == [f"llama-{i}" for i in range(5)]
+    assert asked == [2, 3]
+    assert len(sent) == 3
+    assert "continue" not in sent[0] and all("continue" in query for query in sent[1:])
+
+
+@pytest.mark.asyncio
+async def test_a_page_asked_for_ahead_is_dropped_at_a_stop(tmp_path: Path) -> None:
+    """A stop while a page's objects are looked at ends the list there, as if the next
+    page had not been asked for: its answer is not handed over."""
+    async with running(tmp_path=tmp_path) as c:
+        c.seed("main", [emulated.deployment(f"llama-{i}", "ai") for i in range(5)])
+
+        def run() -> tuple[list[str], cluster.Fault | None]:
+            connection = cluster.connect(c.kubeconfig, "main", "default", 5.0)
+            names: list[str] = []
+            try:
+                for item in connection.list(cluster.DEPLOYMENTS, None, page_size=2):
+                    names.append(item["metadata"]["name"])
+                    if len(names) == 2:
+                        time.sleep(0.2)  # the answer to page 2 has come meanwhile
+                        connection.stop.interrupt()
+            except cluster.Fault as fault:
+                return names, fault
+            return names, None
+
+        names, fault = await asyncio.to_thread(run)
+    assert names == ["llama-0", "llama-1"]
+    assert fault is not None and fault.kind == "stopped"
