@@ -64,6 +64,9 @@ class Planner:
             self._queue.put(Workload(document, table))
 
     def _run(self) -> None:
+        # Nothing is read yet: the report's differences get their library meanwhile.
+        activity.ACTIVITY.quiet(_PATIENCE)
+        diff.prepare()
         while (workload := self._queue.get()) is not None:
             # In the waits of the lists: not while a page is decoded, as far as it can.
             activity.ACTIVITY.quiet(_PATIENCE)

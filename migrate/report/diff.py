@@ -112,6 +112,12 @@ def _changes(old: Any, new: Any) -> list[Change]:
     return sorted(found, key=lambda c: (_position(c.path, new, old), c.dotted))
 
 
+def prepare() -> None:
+    """Import deepdiff now (a few hundredths of a second), for a caller with time to spare
+    before its first difference: a scan's planner, while the first pages are on their way."""
+    import deepdiff.path  # noqa: F401  (and deepdiff with it)
+
+
 def _differences(old_part: Any, new_part: Any) -> list[Change]:
     """What deepdiff finds between the differing parts of two trees, in its order."""
     from deepdiff import DeepDiff
