@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -79,21 +80,24 @@ def write(
     targets = [root.joinpath(*artifact.path.parts) for artifact in artifacts]
     if not targets:
         return targets
-    if root.exists():
-        _check(targets, force)
-        remove_stale_temporaries(dict.fromkeys(target.parent for target in targets))
-    else:  # nothing under it exists: what is above it is the same for every file
-        _check(targets[:1], force)
+    disk = _OnDisk(root, [artifact.path.parts for artifact in artifacts])
+    names = [os.fspath(target) for target in targets]
+    _check(names, force, disk)
+    remove_stale_temporaries(
+        Path(directory)
+        for directory in dict.fromkeys(os.path.dirname(name) for name in names)
+        if disk.kind(directory) == _DIRECTORY
+    )
     # The directories first, all of them, so that one that cannot be made stops the run
     # before any file is written.
-    first_file: dict[Path, Path] = {}
-    for target in targets:
-        first_file.setdefault(target.parent, target)
-    for directory, target in first_file.items():
+    first_file: dict[str, str] = {}
+    for name in names:
+        first_file.setdefault(os.path.dirname(name), name)
+    for directory, name in first_file.items():
         try:
-            os.makedirs(directory, exist_ok=True)
+            disk.make(directory)
         except OSError as error:
-            raise OutputError(f"{target}: cannot write: {error.strerror}") from None
+            raise OutputError(f"{name}: cannot write: {error.strerror}") from None
     if elsewhere is None:
         put(artifacts, targets)
         return targets
@@ -136,22 +140,124 @@ def put(artifacts: Sequence[Artifact], targets: Sequence[Path]) -> None:
                 raise OutputError(f"{target}: cannot write: {error.strerror}") from None
 
 
-def _check(targets: Sequence[Path], force: bool) -> None:
+def _check(targets: Sequence[str], force: bool, disk: _OnDisk) -> None:
     """Refuse before writing: a file that exists (without ``force``), or that is not a
     file, or a file where a directory must go (it would stop the run half-way)."""
     if not force:
-        existing = [str(t) for t in targets if t.exists()]
+        existing = [t for t in targets if disk.kind(t) != _ABSENT]
         if existing:
             shown = ", ".join(existing[:3]) + (" …" if len(existing) > 3 else "")
             raise OutputError(f"would overwrite {shown}; pass --force to replace")
+    fine: set[str] = set()  # directories whose nearest existing ancestor is a directory
     for target in targets:
-        if target.exists() and not target.is_file():
+        if disk.kind(target) not in (_ABSENT, _FILE):
             raise OutputError(f"{target}: exists and is not a file")
-        for parent in target.parents:
-            if parent.exists():
-                if not parent.is_dir():
+        parent = os.path.dirname(target) or "."
+        while parent not in fine:
+            kind = disk.kind(parent)
+            if kind != _ABSENT:
+                if kind != _DIRECTORY:
                     raise OutputError(f"{target}: cannot write: {parent} is not a directory")
                 break
+            up = os.path.dirname(parent) or "."
+            if up == parent:
+                break
+            parent = up
+        fine.add(os.path.dirname(target) or ".")
+
+
+_ABSENT, _DIRECTORY, _FILE, _OTHER = "absent", "directory", "file", "other"
+
+
+class _OnDisk:
+    """What is at the paths of one write, and the directories it makes.
+
+    Below ``root`` it reads a directory's listing once, and a directory that does
+    not exist holds nothing, so checking a run's files costs a few system calls,
+    not several for each file. Elsewhere (the root, what is above it, what a
+    symbolic link leads to, a directory it may not list) it asks ``stat``.
+    """
+
+    def __init__(self, root: Path, parts: Iterable[Sequence[str]]) -> None:
+        self._root = os.fspath(root)
+        self._inside: set[str] = set()  # below the root, reached by plain names
+        for path in parts:
+            here = self._root
+            for part in path[:-1]:
+                if not part or part in (".", "..") or os.sep in part:
+                    break
+                here = os.path.join(here, part)
+                self._inside.add(here)
+        self._kinds: dict[str, str] = {}
+        self._listings: dict[str, dict[str, os.DirEntry[str]] | None] = {}
+        self._made: set[str] = set()
+
+    def kind(self, path: str) -> str:
+        found = self._kinds.get(path)
+        if found is None:
+            found = self._kinds[path] = self._kind(path)
+        return found
+
+    def _kind(self, path: str) -> str:
+        if path in self._made:
+            return _DIRECTORY
+        parent, name = os.path.split(path)
+        if parent != self._root and parent not in self._inside:
+            return _stat_kind(path)
+        if parent in self._listings:
+            listing = self._listings[parent]
+        else:
+            listing = self._listings[parent] = self._list(parent)
+        if listing is None:  # not listed: asked of the file system
+            return _stat_kind(path)
+        entry = listing.get(name)
+        if entry is None:
+            return _ABSENT
+        if entry.is_symlink():
+            return _stat_kind(path)
+        if entry.is_dir(follow_symlinks=False):
+            return _DIRECTORY
+        return _FILE if entry.is_file(follow_symlinks=False) else _OTHER
+
+    def _list(self, directory: str) -> dict[str, os.DirEntry[str]] | None:
+        """The entries of ``directory``; {} if it does not exist, None if it cannot be listed."""
+        kind = self.kind(directory)
+        if kind != _DIRECTORY:
+            return {} if kind == _ABSENT else None
+        try:
+            with os.scandir(directory) as entries:
+                return {entry.name: entry for entry in entries}
+        except OSError:
+            return None
+
+    def make(self, directory: str) -> None:
+        """Make ``directory`` and the directories above it that do not exist."""
+        missing: list[str] = []
+        while self.kind(directory) == _ABSENT:
+            missing.append(directory)
+            up = os.path.dirname(directory) or "."
+            if up == directory:
+                break
+            directory = up
+        for path in reversed(missing):
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                if not os.path.isdir(path):
+                    raise
+            self._made.add(path)
+            self._kinds[path] = _DIRECTORY
+            self._listings[path] = {}
+
+
+def _stat_kind(path: str) -> str:
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return _ABSENT
+    if stat.S_ISDIR(status.st_mode):
+        return _DIRECTORY
+    return _FILE if stat.S_ISREG(status.st_mode) else _OTHER
 
 
 _WRITERS = 8  # files flushed (fsync) at once, where there is no syncfs
