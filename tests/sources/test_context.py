@@ -14,7 +14,7 @@ from migrate.sources import cluster, parallel
 from migrate.sources.context import ContextSource, ListFault, _Progress, to_document
 from migrate.sources.server_fields import clean
 from tests.support import cluster as emulated
-from tests.support.cluster import running
+from tests.support.cluster import api, running
 
 
 def configmap(name: str, namespace: str, **data: str) -> dict[str, Any]:
@@ -272,3 +272,26 @@ async def test_a_page_asked_for_ahead_is_dropped_at_a_stop(tmp_path: Path) -> No
         names, fault = await asyncio.to_thread(run)
     assert names == ["llama-0", "llama-1"]
     assert fault is not None and fault.kind == "stopped"
+
+
+@pytest.mark.asyncio
+async def test_a_page_asked_for_ahead_that_fails_is_asked_again(tmp_path: Path) -> None:
+    """The request sent ahead is the page's first attempt: a 500 to it is retried as any
+    other, and the list is read whole."""
+    async with running(tmp_path=tmp_path) as c:
+        emulator = c.emulators["main"]
+        c.seed("main", [emulated.deployment(f"llama-{i}", "ai") for i in range(5)])
+        # The second request for Deployments (page 2's, sent ahead) is answered 500.
+        second = emulator["GET /apis/apps/v1/deployments"][1:2]
+        second << 500 << api.status_body(500, "injected failure (500)")
+
+        def run() -> tuple[list[str], int]:
+            connection = cluster.connect(c.kubeconfig, "main", "default", 5.0)
+            listed = connection.list(cluster.DEPLOYMENTS, None, page_size=2)
+            return [item["metadata"]["name"] for item in listed], connection.requests
+
+        names, sent = await asyncio.to_thread(run)
+        asked = _deployment_requests(emulator)
+    assert names == [f"llama-{i}" for i in range(5)]
+    assert sent == len(asked) == 4  # pages 1, 2 (failed, then again) and 3
+    assert asked[1] == asked[2]  # the same continue token, asked again
