@@ -14,10 +14,12 @@ mapping.
 
 from __future__ import annotations
 
+import copy
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -33,7 +35,41 @@ EXIT_CODES = """Exit codes (every command): 0 done, no finding at or above --fai
 input, or output that would be overwritten; 3 cluster access failed (or, with
 --deadline, a context gave nothing in time); 130 scan interrupted (Ctrl-C)."""
 
-app = typer.Typer(
+
+class _Migrate(typer.Typer):
+    """The command group, built with only the command asked for.
+
+    typer makes each command's options anew at every run (some forty options,
+    their types and their parsers): tens of milliseconds, most of them for the
+    commands not run. Where the first argument names a command, the group is
+    built with that command alone, the same group otherwise: its usage, help
+    and errors read the same. Anything else (no command, an option first, a
+    misspelt command, shell completion) gets the whole group.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        arguments: Sequence[str] | None = kwargs.get("args", args[0] if args else None)
+        if arguments is None:
+            arguments = sys.argv[1:]
+        name = arguments[0] if arguments else None
+        asked = [command for command in self.registered_commands if _name_of(command) == name]
+        completing = any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ)
+        if len(asked) != 1 or completing:
+            return super().__call__(*args, **kwargs)
+        alone = copy.copy(self)
+        alone.registered_commands = asked
+        return typer.Typer.__call__(alone, *args, **kwargs)
+
+
+def _name_of(command: Any) -> str | None:
+    """A registered command's name, as typer names it."""
+    if command.name:
+        return str(command.name)
+    callback = command.callback
+    return callback.__name__.lower().replace("_", "-") if callback is not None else None
+
+
+app = _Migrate(
     name="migrate",
     help="Move Llama Stack deployments from VECTOR_STORE_* env vars to a runConfig "
     "ConfigMap, faithfully.\n\n" + EXIT_CODES,
