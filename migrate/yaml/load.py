@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml as pyyaml
 
@@ -22,7 +22,37 @@ from migrate.yaml.build import build, plain
 from migrate.yaml.lines import YAML_BREAK, split_lines
 
 # The C loader resolves exactly like the pure one, only faster.
-_SafeLoader: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+_PyYAMLSafeLoader: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+
+_REMEMBERED = 4096  # plain scalars whose tag each loader class keeps
+_REMEMBERED_LENGTH = 64  # longer scalars are worked out each time
+
+
+class _SafeLoader(_PyYAMLSafeLoader):  # type: ignore[misc]
+    """PyYAML's safe loader, keeping the tag it gives each short plain scalar.
+
+    A manifest's scalars repeat (``name``, ``value``, ``true``, ``80``), and
+    PyYAML works out each one's tag anew with the regular expressions of its
+    first character. The tag depends on the text and the class's resolvers
+    alone (no loader here adds path resolvers), so each class keeps its own.
+    """
+
+    _tags: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._tags = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not pyyaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        tags = self._tags
+        tag = tags.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(value) <= _REMEMBERED_LENGTH and len(tags) < _REMEMBERED:
+                tags[value] = tag
+        return tag
 
 
 # A document's node graph is checked before anything is built from it: the
@@ -160,7 +190,7 @@ def _wide(width: int) -> re.Pattern[str]:
     return _WIDE.setdefault(width, re.compile(rf"^[ \t?:-]{{{width}}}", re.MULTILINE))
 
 
-class _CheckedLoader(_SafeLoader):  # type: ignore[misc]
+class _CheckedLoader(_SafeLoader):
     """A safe loader that checks each document's node graph before building it."""
 
     def __init__(self, stream: Any) -> None:

@@ -121,3 +121,71 @@ def test_the_quick_search_for_a_wide_line_decides_as_the_full_measure(
     counted = text.count("[") + text.count("{")
     bound = 2 * load.widest_run(text) + 4 + 2 * counted >= load.MAX_DEPTH
     assert load.needs_graph_check(text) is ("&" in text or bound)
+
+
+# Plain scalars near the edges of YAML 1.1's implicit types: numbers in every base,
+# booleans, nulls, timestamps, the merge and value keys, and text around them.
+_PLAIN_ALPHABET = "0123456789abcdefxo+-._:=<~ TtrueFalsNnyYOE"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "yes",
+                    "No",
+                    "on",
+                    "OFF",
+                    "true",
+                    "null",
+                    "~",
+                    "0o17",
+                    "017",
+                    "0x1F",
+                    "1_000",
+                    "1:30",
+                    "190:20:30",
+                    ".inf",
+                    "-.Inf",
+                    ".NaN",
+                    "1e3",
+                    "6.8523015e+5",
+                    "2001-12-14",
+                    "2001-12-14t21:59:43.10-05:00",
+                    "<<",
+                    "=",
+                    "",
+                    "80",
+                ]
+            ),
+            st.text(alphabet=_PLAIN_ALPHABET, max_size=12),
+            st.text(min_size=65, max_size=70, alphabet="0123456789"),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_every_loader_tags_plain_scalars_as_pyyaml_does_seen_or_not(words: list[str]) -> None:
+    """Each loader class keeps the tags it gave (load._SafeLoader): a scalar seen before,
+    by that class or another, is tagged as PyYAML's own loader of the same rules tags it."""
+    reference = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+
+    class ManifestRules(reference):  # type: ignore[misc,valid-type]
+        pass
+
+    ManifestRules.yaml_implicit_resolvers = load.ManifestLoader.yaml_implicit_resolvers
+    for word in words * 2:  # the second time from what each class kept
+        for ours, theirs in ((load._SafeLoader, reference), (load.ManifestLoader, ManifestRules)):
+            expected = pyyaml.ScalarNode  # the kind; then the tag each gives the word
+            tags = [loader("").resolve(expected, word, (True, False)) for loader in (ours, theirs)]
+            assert tags[0] == tags[1], word
+    assert all(len(word) <= load._REMEMBERED_LENGTH for word in load._SafeLoader._tags)
+
+
+def test_a_timestamp_is_a_date_to_llama_stack_and_text_to_kubectl_in_any_order() -> None:
+    for _ in range(2):
+        assert load.load_manifest("at: 2001-12-14") == {"at": "2001-12-14"}
+        assert str(load.load_safe("at: 2001-12-14")["at"]) == "2001-12-14"
+        assert load.load_safe("at: 2001-12-14") != {"at": "2001-12-14"}
