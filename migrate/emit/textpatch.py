@@ -644,9 +644,50 @@ class _TextPatcher:
                     indent = key_col + self.style.map_indent
             at = lines.start(spans[0][0])
             self.add(at, at, self.block_text([" " * indent + "[]"]), depth)
+        removed = set(group.removed)
         for i in group.removed:
             first, last, _, _ = spans[i]
+            if self.would_join(seq, spans, removed, i):
+                # The blank lines after the removed item would join a block scalar
+                # that keeps them ("|+") before it: they go with the item.
+                while self.blank(last + 1) and (i + 1 == n or last + 1 < spans[i + 1][0]):
+                    last += 1
             self.add(lines.start(first), lines.after(last), "", depth)
+
+    def would_join(
+        self,
+        seq: SequenceNode,
+        spans: Sequence[tuple[int, int, int | None, bool]],
+        removed: set[int],
+        i: int,
+    ) -> bool:
+        """Whether what follows removed item ``i`` would come right after a block scalar
+        that keeps the blank lines after it: the last of the nearest item kept before
+        ``i``, with nothing but blank lines and removed items between."""
+        kept = next((j for j in range(i - 1, -1, -1) if j not in removed), None)
+        if kept is None or not self.keeps_blank_lines(seq.value[kept]):
+            return False
+        gaps = (line for j in range(kept, i) for line in range(spans[j][1] + 1, spans[j + 1][0]))
+        return all(self.blank(line) for line in gaps)
+
+    def blank(self, line: int) -> bool:
+        """Whether ``line`` exists and holds only spaces, tabs (and a "\\r" before its "\\n")."""
+        lines = self.lines
+        return 0 <= line < lines.count and not lines[line].strip(" \t\r")
+
+    def keeps_blank_lines(self, node: Node) -> bool:
+        """Whether ``node`` ends with a block scalar that keeps the blank lines after it
+        (its header says "+"), so that a blank line put after it would change its value."""
+        while isinstance(node, MappingNode | SequenceNode) and not node.flow_style:
+            if not node.value:
+                return False
+            last = node.value[-1]
+            node = last[1] if isinstance(node, MappingNode) else last
+        if not isinstance(node, ScalarNode) or node.style not in ("|", ">"):
+            return False
+        start = node.start_mark.index
+        header = self.text[start : self.lines.after(self.lines.line(start))].split("#", 1)[0]
+        return "+" in header
 
     def flow_sequence(self, path: Path, seq: SequenceNode, group: _Group) -> None:
         lines, text = self.lines, self.text

@@ -598,6 +598,48 @@ env:
     assert load(result.text)["env"][0]["value"] == "# kept, with its blank line\n\n"
 
 
+@pytest.mark.parametrize("nl", ["\n", "\r\n"])
+def test_blank_lines_after_a_removed_item_would_join_a_kept_block_scalar(nl: str) -> None:
+    """A "|+" scalar keeps the blank lines after it: those that followed the removed
+    item go with it, unless a comment between ends the scalar first."""
+    text = """\
+env:
+- name: KEPT
+  value: |+
+    first line
+- name: GONE
+  value: x
+
+- name: LAST
+  value: |+
+    last line
+- name: GONE_TOO
+# the list ends
+
+after: 1
+"""
+    text = text.replace("\n", nl)
+    result = apply_edits(text, [RemoveItems(("env",), (1, 3))])
+    assert result.exact
+    assert result.text == nl.join(
+        [
+            "env:",
+            "- name: KEPT",
+            "  value: |+",
+            "    first line",
+            "- name: LAST",
+            "  value: |+",
+            "    last line",
+            "# the list ends",
+            "",
+            "after: 1",
+            "",
+        ]
+    )
+    loaded = load(result.text)
+    assert [item["value"] for item in loaded["env"]] == ["first line\n", "last line\n"]
+
+
 def test_nested_values_follow_the_document_style() -> None:
     text = "volumes:\n- name: a\n  secret:\n      secretName: s\n      items:\n      - key: k\n"
     value = {"name": "b", "secret": {"secretName": "t", "items": [{"key": "x", "path": "p"}]}}
@@ -899,6 +941,13 @@ def deployments(draw: st.DrawFn) -> tuple[str, list[Edit], set[int], str]:
         edits.append(InsertItem(VOLUMES, draw(st.integers(0, volumes)), volume))
     edits = list(draw(st.permutations(edits)))
     dropped = {line for i in removed if env_kind == "block" for line in spans[i]} | touched
+    for i in removed if env_kind == "block" else ():
+        # Blank lines right after a removed item may go with it: after a "|+" scalar
+        # they would join its value.
+        line = spans[i].stop
+        while line < len(lines) and lines[line] == "":
+            dropped.add(line)
+            line += 1
     return text, edits, dropped, nl
 
 
