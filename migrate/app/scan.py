@@ -42,7 +42,7 @@ from migrate.emit import layout
 from migrate.emit.files import Artifact
 from migrate.errors import EXIT_CLUSTER, InputError
 from migrate.model import Document, Finding, Status, Workload, owner_release
-from migrate.plan.classify import is_llama_stack
+from migrate.plan.classify import recogniser
 from migrate.plan.findings import finding
 from migrate.sources import cluster, helm_release, parallel
 from migrate.sources.context import ContextSource, ListFault, Listing
@@ -309,7 +309,7 @@ def _scan_one(
         source = ContextSource(
             connection,
             wanted,
-            lambda document: is_llama_stack(document, profile),
+            recogniser(profile),
             selector=settings.selector,
             page_size=settings.page_size,
             on_kept=kept,

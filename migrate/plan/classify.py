@@ -93,58 +93,82 @@ def llama_stack_container(containers: list[Any], profile: Profile) -> Chosen | s
 
 def is_llama_stack(document: Document, profile: Profile, pod_spec: Path = POD_SPEC) -> bool:
     """Whether a workload has (or may have) a Llama Stack container."""
-    data = document.data
-    pod: Any = data
-    for part in pod_spec:  # overlay.get_exact, for mapping keys alone
-        pod = pod.get(part) if type(pod) is dict else _step(pod, part)
-    containers = pod.get("containers") if isinstance(pod, Mapping) else None
-    if not isinstance(containers, list):
-        return False
-    # What llama_stack_container(...) is not None says, without the reasons it gathers.
-    excluded, images, names, env_names = _matchers(
+    return recogniser(profile, pod_spec)(document.data)
+
+
+def recogniser(profile: Profile, pod_spec: Path = POD_SPEC) -> Callable[[Any], bool]:
+    """:func:`is_llama_stack` of a workload's data, for ``profile``: a scan asks it of
+    every object it lists."""
+    return _recogniser(
         profile.container_exclude,
         profile.container_images,
         profile.container_names,
         profile.container_env,
+        pod_spec,
     )
-    for container in containers:
-        if type(container) is not dict and not isinstance(container, Mapping):
-            continue
-        image = container.get("image")
-        repository = _image_repository(image) if isinstance(image, str) else ""
-        if excluded(repository):
-            continue
-        if images(repository) or names(str(container.get("name", ""))):
-            return True
-        env = container.get("env")
-        for item in env if isinstance(env, list) else ():
-            if type(item) is dict or isinstance(item, Mapping):
-                name = item.get("name")
-                if isinstance(name, str) and env_names(name):
-                    return True
-    return False
+
+
+Match = Callable[[str], object]
+
+_ENV_NAMES_KEPT = 4096  # env names whose verdict a recogniser keeps
+
+
+@functools.lru_cache(maxsize=64)
+def _recogniser(
+    exclude: tuple[str, ...],
+    images: tuple[str, ...],
+    names: tuple[str, ...],
+    env: tuple[str, ...],
+    pod_spec: Path,
+) -> Callable[[Any], bool]:
+    """What llama_stack_container(...) is not None says, without the reasons it gathers;
+    each glob list compiled once (``evaluate.globs_pattern``), and the verdict on each env
+    name kept: the same few names recur in every workload of a cluster."""
+    excluded: Match = evaluate.globs_pattern(exclude).match
+    image_matches: Match = evaluate.globs_pattern(images).match
+    name_matches: Match = evaluate.globs_pattern(names).match
+    env_matches: Match = evaluate.globs_pattern(env).match
+    verdicts: dict[str, bool] = {}
+
+    def env_named(name: str) -> bool:
+        verdict = verdicts.get(name)
+        if verdict is None:
+            verdict = env_matches(name) is not None
+            if len(verdicts) < _ENV_NAMES_KEPT:
+                verdicts[name] = verdict
+        return verdict
+
+    def recognises(data: Any) -> bool:
+        pod = data
+        for part in pod_spec:  # overlay.get_exact, for mapping keys alone
+            pod = pod.get(part) if type(pod) is dict else _step(pod, part)
+        containers = pod.get("containers") if isinstance(pod, Mapping) else None
+        if not isinstance(containers, list):
+            return False
+        for container in containers:
+            if type(container) is not dict and not isinstance(container, Mapping):
+                continue
+            image = container.get("image")
+            repository = _image_repository(image) if isinstance(image, str) else ""
+            if excluded(repository):
+                continue
+            if image_matches(repository) or name_matches(str(container.get("name", ""))):
+                return True
+            env = container.get("env")
+            for item in env if isinstance(env, list) else ():
+                if type(item) is dict or isinstance(item, Mapping):
+                    name = item.get("name")
+                    if isinstance(name, str) and env_named(name):
+                        return True
+        return False
+
+    return recognises
 
 
 def _step(tree: Any, part: Any) -> Any:
     """One step of :func:`overlay.get_exact` (None where it gives MISSING)."""
     found = overlay.get_exact(tree, (part,))
     return None if found is overlay.MISSING else found
-
-
-Match = Callable[[str], object]
-
-
-@functools.lru_cache(maxsize=64)
-def _matchers(
-    exclude: tuple[str, ...], images: tuple[str, ...], names: tuple[str, ...], env: tuple[str, ...]
-) -> tuple[Match, Match, Match, Match]:
-    """The match function of each glob list, compiled once (``evaluate.globs_pattern``)."""
-    return (
-        evaluate.globs_pattern(exclude).match,
-        evaluate.globs_pattern(images).match,
-        evaluate.globs_pattern(names).match,
-        evaluate.globs_pattern(env).match,
-    )
 
 
 def not_converted(document: Document, profile: Profile) -> Plan | None:

@@ -71,7 +71,7 @@ class ContextSource(Source[Workload | Document]):
         self,
         connection: cluster.Connection,
         namespaces: Sequence[str | None],
-        keep: Callable[[Document], bool],
+        keep: Callable[[Mapping[str, Any]], bool],  # asked of each listed object's data
         *,
         selector: str | None = None,
         page_size: int = cluster.PAGE_SIZE,
@@ -231,14 +231,9 @@ class ContextSource(Source[Workload | Document]):
         """
         context = self.connection.context
         if fast:
-            if not self.keep(Document(text="", data=item, origin=_NOWHERE)):
-                return None
-            return to_document(item, context)
+            return to_document(item, context) if self.keep(item) else None
         document = to_document(item, context)
-        return document if self.keep(document) else None
-
-
-_NOWHERE = Origin("", 0)  # of an object only looked at, not yet a document
+        return document if self.keep(document.data) else None
 
 
 class _Progress:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,8 @@ def configmap(name: str, namespace: str, **data: str) -> dict[str, Any]:
     }
 
 
-def wanted(document: Document) -> bool:
-    return document.name.startswith("llama")
+def wanted(data: Mapping[str, Any]) -> bool:
+    return str(data["metadata"]["name"]).startswith("llama")
 
 
 def read(kubeconfig: Path, namespaces: list[str | None]) -> list[Any]:
