@@ -34,7 +34,8 @@ class _SafeLoader(_PyYAMLSafeLoader):  # type: ignore[misc]
     A manifest's scalars repeat (``name``, ``value``, ``true``, ``80``), and
     PyYAML works out each one's tag anew with the regular expressions of its
     first character. The tag depends on the text and the class's resolvers
-    alone (no loader here adds path resolvers), so each class keeps its own.
+    alone (no loader here adds path resolvers, and each class's implicit ones
+    are set as this module is read), so each class keeps its own.
     """
 
     _tags: ClassVar[dict[str, str]] = {}
