@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from migrate.errors import MigrateError
 from migrate.sources import manifests
-from migrate.yaml import fastwrite
+from migrate.yaml import fastwrite, load
 from migrate.yaml import io as yamlio
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,17 @@ def test_what_it_writes_is_ruamels_text(data: dict[str, Any]) -> None:
     written = fastwrite.dump(data)
     if written is not None:
         assert written == yamlio.dump(yamlio.to_commented(data))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_STRINGS, _DATA, min_size=1, max_size=6))
+def test_what_it_writes_reads_back_as_the_data_itself(data: dict[str, Any]) -> None:
+    """A scan takes a cluster object's data for what its text reads as (to_document):
+    kubectl's reading of the text, and Llama Stack's, give the same types and values."""
+    written = fastwrite.dump(data)
+    if written is not None:
+        assert yamlio.same(load.load_manifest(written), data)
+        assert yamlio.same(load.load_safe(written), data)
 
 
 def test_it_writes_the_fixtures_workloads_itself() -> None:
