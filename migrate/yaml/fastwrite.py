@@ -22,6 +22,9 @@ from migrate.yaml import scalars
 
 _MAX_KEY = 100  # ruamel writes a key of 128 characters or more as a complex key ("? ")
 _MAX_TEXT = 4096  # far below the writer's width (65,536), past which ruamel folds lines
+# Deeper data is left to ruamel, and its text read back, so that the loaders refuse what
+# nests past their bound (load.MAX_DEPTH, 200 levels) as they refuse it in any text.
+_MAX_INDENT = 2 * 100
 # Starts of a plain scalar that ruamel looks at more closely (YAML's indicators): left
 # to it. A dash is one only before a space ("- x"); "--port" is plain.
 _NO_PLAIN_START = frozenset("?:,[]{}#&*!|>'\"%@` ")
@@ -82,6 +85,8 @@ def _empty_or_scalar(value: Any) -> str:
 
 
 def _mapping(data: Mapping[Any, Any], indent: str, out: list[str]) -> None:
+    if len(indent) > _MAX_INDENT:
+        raise _Unsure
     for key, value in data.items():
         name = _key(key)
         if value is None or (isinstance(value, Mapping | list) and value):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml as pyyaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrate.errors import MigrateError
 from migrate.sources import manifests
+from migrate.sources.context import to_document
 from migrate.yaml import fastwrite, load
 from migrate.yaml import io as yamlio
 
@@ -53,6 +56,19 @@ def test_what_it_writes_reads_back_as_the_data_itself(data: dict[str, Any]) -> N
     if written is not None:
         assert yamlio.same(load.load_manifest(written), data)
         assert yamlio.same(load.load_safe(written), data)
+
+
+def test_it_leaves_deep_data_to_ruamel_whose_text_is_read_back() -> None:
+    """Past 100 levels the writer leaves the data to ruamel; an object nested past the
+    loaders' bound is then refused as it is in any text, not taken as read."""
+    deep: dict[str, Any] = {"leaf": 1}
+    for _ in range(120):
+        deep = {"k": deep}
+    assert fastwrite.dump(deep) is None
+    for _ in range(100):
+        deep = {"k": deep}
+    with pytest.raises(pyyaml.MarkedYAMLError, match=r"nested more than 200 levels deep"):
+        to_document({"kind": "Deployment", "metadata": {"name": "d"}, "spec": deep}, "c")
 
 
 def test_it_writes_the_fixtures_workloads_itself() -> None:
