@@ -625,6 +625,16 @@ class _TextPatcher:
 
         depth = len(path)
         n = len(spans)
+        removed = set(group.removed)
+        ends: dict[int, int] = {}  # the last line each removed item takes away
+        for i in group.removed:
+            last = spans[i][1]
+            if self.would_join(seq, spans, removed, i):
+                # The blank lines after the removed item would join a block scalar
+                # that keeps them ("|+") before it: they go with the item.
+                while self.blank(last + 1) and (i + 1 == n or last + 1 < spans[i + 1][0]):
+                    last += 1
+            ends[i] = last
         for slot in range(n + 1):
             values = group.inserts.get(slot)
             if not values:
@@ -632,7 +642,11 @@ class _TextPatcher:
             ref = spans[min(slot, n - 1)]
             content_col = ref[2] if ref[2] is not None else dash_col + self.style.item_offset
             text = self.block_text(self.style.item_lines(values, dash_col, content_col, ref[3]))
-            at = lines.start(spans[slot][0]) if slot < n else lines.after(spans[-1][1])
+            at = (
+                lines.start(spans[slot][0])
+                if slot < n
+                else lines.after(ends.get(n - 1, spans[-1][1]))
+            )
             self.add(at, at, text, depth)
         if len(group.removed) == n and not group.inserts:
             # With every item gone the key would load as null; an explicit empty flow
@@ -644,15 +658,8 @@ class _TextPatcher:
                     indent = key_col + self.style.map_indent
             at = lines.start(spans[0][0])
             self.add(at, at, self.block_text([" " * indent + "[]"]), depth)
-        removed = set(group.removed)
         for i in group.removed:
-            first, last, _, _ = spans[i]
-            if self.would_join(seq, spans, removed, i):
-                # The blank lines after the removed item would join a block scalar
-                # that keeps them ("|+") before it: they go with the item.
-                while self.blank(last + 1) and (i + 1 == n or last + 1 < spans[i + 1][0]):
-                    last += 1
-            self.add(lines.start(first), lines.after(last), "", depth)
+            self.add(lines.start(spans[i][0]), lines.after(ends[i]), "", depth)
 
     def would_join(
         self,

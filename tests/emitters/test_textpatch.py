@@ -640,6 +640,23 @@ after: 1
     assert [item["value"] for item in loaded["env"]] == ["first line\n", "last line\n"]
 
 
+def test_an_item_added_after_a_removed_one_that_took_blank_lines_stays_exact() -> None:
+    """The blank lines the removed last item takes with it (a "|+" scalar before it)
+    are not where an item added at the end goes: it follows what is left."""
+    text = (
+        "env:\n- name: KEPT\n  value: |+\n    first line\n- name: GONE\n  value: x\n\n\nafter: 1\n"
+    )
+    edits: list[Edit] = [
+        RemoveItems(("env",), (1,)),
+        InsertItem(("env",), 2, {"name": "NEW", "value": "v"}),
+    ]
+    result = apply_edits(text, edits)
+    assert result.exact
+    assert result.text == (
+        "env:\n- name: KEPT\n  value: |+\n    first line\n- name: NEW\n  value: v\nafter: 1\n"
+    )
+
+
 def test_nested_values_follow_the_document_style() -> None:
     text = "volumes:\n- name: a\n  secret:\n      secretName: s\n      items:\n      - key: k\n"
     value = {"name": "b", "secret": {"secretName": "t", "items": [{"key": "x", "path": "p"}]}}
