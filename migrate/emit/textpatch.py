@@ -632,7 +632,7 @@ class _TextPatcher:
             if self.would_join(seq, spans, removed, i):
                 # The blank lines after the removed item would join a block scalar
                 # that keeps them ("|+") before it: they go with the item.
-                while self.blank(last + 1) and (i + 1 == n or last + 1 < spans[i + 1][0]):
+                while self.lines.blank(last + 1) and (i + 1 == n or last + 1 < spans[i + 1][0]):
                     last += 1
             ends[i] = last
         for slot in range(n + 1):
@@ -675,12 +675,7 @@ class _TextPatcher:
         if kept is None or not self.keeps_blank_lines(seq.value[kept]):
             return False
         gaps = (line for j in range(kept, i) for line in range(spans[j][1] + 1, spans[j + 1][0]))
-        return all(self.blank(line) for line in gaps)
-
-    def blank(self, line: int) -> bool:
-        """Whether ``line`` exists and holds only spaces, tabs (and a "\\r" before its "\\n")."""
-        lines = self.lines
-        return 0 <= line < lines.count and not lines[line].strip(" \t\r")
+        return all(self.lines.blank(line) for line in gaps)
 
     def keeps_blank_lines(self, node: Node) -> bool:
         """Whether ``node`` ends with a block scalar that keeps the blank lines after it

@@ -89,8 +89,9 @@ class Lines:
         return self.text[self.starts[line] : self._ends[line]]
 
     def blank(self, line: int) -> bool:
-        """Whether ``line`` exists and holds only spaces, tabs or a byte-order mark."""
-        return 0 <= line < self.count and not self[line].strip(" \t\ufeff")
+        """Whether ``line`` exists and holds only spaces, tabs or a byte-order mark (and,
+        in a text split at "\\n" alone, the "\\r" of its "\\r\\n")."""
+        return 0 <= line < self.count and not self[line].strip(" \t\r\ufeff")
 
     def comment(self, line: int) -> bool:
         """Whether ``line`` exists and holds only a comment."""
