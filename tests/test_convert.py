@@ -531,7 +531,7 @@ def test_help_does_not_import_the_kubernetes_client() -> None:
         "import sys, runpy; sys.argv = ['migrate', '--help']\n"
         "try:\n    runpy.run_module('migrate', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('kubernetes', 'deepdiff', 'ruamel', 'yaml', 'rich')"
+        "heavy = [m for m in ('kubernetes', 'deepdiff', 'ruamel', 'yaml', 'rich', 'msgspec')"
         " if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )

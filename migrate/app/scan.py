@@ -42,7 +42,7 @@ from migrate.emit import layout
 from migrate.emit.files import Artifact
 from migrate.errors import EXIT_CLUSTER, InputError
 from migrate.model import Document, Finding, Status, Workload, owner_release
-from migrate.plan.classify import recogniser
+from migrate.plan.classify import reads, recogniser
 from migrate.plan.findings import finding
 from migrate.sources import cluster, helm_release, parallel
 from migrate.sources.context import ContextSource, ListFault, Listing
@@ -310,6 +310,7 @@ def _scan_one(
             connection,
             wanted,
             recogniser(profile),
+            reads=reads(),
             selector=settings.selector,
             page_size=settings.page_size,
             on_kept=kept,

@@ -108,6 +108,20 @@ def recogniser(profile: Profile, pod_spec: Path = POD_SPEC) -> Callable[[Any], b
     )
 
 
+def reads(pod_spec: Path = POD_SPEC) -> Any:
+    """The fields of a workload's data that :func:`recogniser` reads, as a field tree
+    (``...``: a value as it is; :mod:`migrate.sources.sketch`), None where the path to the
+    pod spec is not of keys alone. Its verdict on those fields alone (null, or missing, as
+    they were) is its verdict on the whole: a scan decodes no more of each object."""
+    container = {"name": ..., "image": ..., "env": [{"name": ...}]}
+    tree: Any = {"containers": [container]}
+    for part in reversed(pod_spec):
+        if not isinstance(part, str):
+            return None
+        tree = {part: tree}
+    return tree
+
+
 Match = Callable[[str], object]
 
 _ENV_NAMES_KEPT = 4096  # env names whose verdict a recogniser keeps

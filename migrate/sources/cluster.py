@@ -3,22 +3,28 @@
 This module owns every call to the Kubernetes API and is the only one that
 imports the kubernetes client, and only once a cluster is used: ``migrate
 --help`` and ``convert``, which reach this module's data types, do not pay for
-it. It
-only ever sends GET requests: lists of Deployments, StatefulSets and
+it. It only ever sends GET requests: lists of Deployments, StatefulSets and
 ConfigMaps, and, for ``--helm-values``, the Secrets Helm stores releases in
 (selected by label; no other Secret is ever read). Lists are paged
 (``limit``/``continue``) and read as raw JSON, not as the client's typed
-models; a list still sends one request at a time, but asks for its next page
-as soon as it has this page's ``continue``, on a thread of its own, so that
-the API server prepares it while this page's objects are looked at. 5xx
-answers and timeouts are retried a bounded number of times with backoff;
-401/403 on one namespace is a :class:`Fault` and the scan goes on;
-an unreachable cluster or rejected credentials end the run (exit code 3).
+models (of the workload lists, only what the scan looks at first:
+:mod:`~migrate.sources.sketch`); a list still sends one request at a time,
+but asks for its next page as soon as it has this page's ``continue``, on a
+thread of its own, so that the API server prepares it while this page's
+objects are looked at. 5xx answers and timeouts are retried a bounded number
+of times with backoff; 401/403 on one namespace is a :class:`Fault` and the
+scan goes on; an unreachable cluster or rejected credentials end the run
+(exit code 3).
 
 A :class:`Connection` may be shared by threads (one urllib3 pool, sized to
 ``--max-connections``); every request first asks the scan's :class:`Stop`
 (``--deadline``, Ctrl-C) whether to go on, and no request outlives the
 deadline: what is cut is a :class:`Fault` of kind ``stopped``.
+
+The module stays over 400 lines because it is the only one allowed to import
+the kubernetes client (a contract of the layers): the kubeconfig's contexts,
+the connection, every request and its retries go through the client, so they
+live here; decoding the pages is :mod:`migrate.sources.sketch`'s.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kubernetes import client
+
+    from migrate.sources import sketch
 
 from migrate.errors import EXIT_CLUSTER
 from migrate.sources import kubeconfig as kubeconfigs
@@ -112,16 +120,27 @@ class Connection:
     ) -> Iterator[dict[str, Any]]:
         """Every object of ``resource`` in ``namespace`` (None: all), page by page; this
         thread counts as at work on it (:data:`ACTIVITY`) but while a request is out."""
-        with ACTIVITY.working():
-            yield from self._pages(resource, namespace, selector, page_size)
+        for listed in self.sketches(resource, namespace, None, selector, page_size):
+            yield listed.whole()
 
-    def _pages(
-        self, resource: Resource, namespace: str | None, selector: str | None, page_size: int
-    ) -> Iterator[dict[str, Any]]:
+    def sketches(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        reader: sketch.Reader | None,
+        selector: str | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> Iterator[sketch.Listed]:
+        """As :meth:`list`, each object with the sketch ``reader`` decodes of it (None:
+        the whole object), and the whole object when asked for."""
+        from migrate.sources import sketch  # msgspec, once a cluster is listed
+
         where = f"in namespace {namespace}" if namespace else "across all namespaces"
         what = f"{resource.kind}s {where}"
         path = resource.path(namespace)
         parameters = {"namespace": namespace} if namespace else {}
+        kind = (resource.api_version, resource.kind)
+        decode = functools.partial(reader.page if reader else sketch.whole_page, kind=kind)
 
         def query(token: str | None) -> list[tuple[str, Any]]:
             asked: list[tuple[str, Any]] = [("limit", page_size)]
@@ -133,21 +152,17 @@ class Connection:
 
         token: str | None = None
         ahead: _Ahead | None = None
-        while True:
-            page = self._get(path, parameters, query(token), what, ahead)
-            items = page.get("items") or []
-            token = (page.get("metadata") or {}).get("continue") or None
-            # The next page is asked for before this one's objects are looked at, so
-            # that the API server prepares it meanwhile: still one request at a time.
-            ahead = self._ahead(path, parameters, query(token)) if token else None
-            self.on_page(len(items))
-            for item in items:
-                if isinstance(item, dict):
-                    item.setdefault("apiVersion", resource.api_version)
-                    item.setdefault("kind", resource.kind)
-                    yield item
-            if not token:
-                return
+        with ACTIVITY.working():
+            while True:
+                page: sketch.Page = self._get(path, parameters, query(token), what, ahead, decode)
+                token = (page.metadata or {}).get("continue") or None
+                # The next page is asked for before this one's objects are looked at, so
+                # that the API server prepares it meanwhile: still one request at a time.
+                ahead = self._ahead(path, parameters, query(token)) if token else None
+                self.on_page(page.count)
+                yield from page.items
+                if not token:
+                    return
 
     def _ahead(
         self, path: str, parameters: dict[str, str], query: Sequence[tuple[str, Any]]
@@ -166,8 +181,10 @@ class Connection:
         query: Sequence[tuple[str, Any]],
         what: str,
         ahead: _Ahead | None = None,
+        decode: Callable[[Any], Any] = json.loads,
     ) -> Any:
-        """The decoded answer to a GET, retried; ``ahead``: its first attempt, already sent."""
+        """The answer to a GET, retried, as ``decode`` reads it (a body it cannot read is
+        retried too); ``ahead``: its first attempt, already sent."""
         import urllib3
         from kubernetes.client.exceptions import ApiException
 
@@ -187,7 +204,7 @@ class Connection:
                         body = self._request(path, parameters, query, self._timeout())
                     else:
                         body = sent.body()
-                return json.loads(body)
+                return decode(body)
             except ApiException as error:
                 if error.status == 401:
                     raise ClusterError(

@@ -27,7 +27,7 @@ from typing import Any
 
 from migrate import fastpath
 from migrate.model import Document, Origin, Workload
-from migrate.sources import cluster, parallel, workloads
+from migrate.sources import cluster, parallel, sketch, workloads
 from migrate.sources.interface import Problem, Source
 from migrate.sources.server_fields import clean
 from migrate.yaml import fastwrite, load
@@ -73,6 +73,7 @@ class ContextSource(Source[Workload | Document]):
         namespaces: Sequence[str | None],
         keep: Callable[[Mapping[str, Any]], bool],  # asked of each listed object's data
         *,
+        reads: sketch.Tree | None = None,  # the fields keep reads, if it tells them
         selector: str | None = None,
         page_size: int = cluster.PAGE_SIZE,
         on_kept: Callable[[Document], None] = lambda document: None,
@@ -83,6 +84,13 @@ class ContextSource(Source[Workload | Document]):
         self.connection = connection
         self.namespaces = tuple(namespaces)
         self.keep = keep
+        # Where keep tells what it reads, the workload lists decode only that of each
+        # object (and its namespace), and the whole of those it keeps (fastpath).
+        self.reader = (
+            sketch.Reader(sketch.merged({"metadata": {"namespace": sketch.ANY}}, reads))
+            if reads is not None
+            else None
+        )
         self.selector = selector
         self.page_size = page_size
         # Called from the reading threads: with each workload kept, and with every
@@ -183,15 +191,16 @@ class ContextSource(Source[Workload | Document]):
     ) -> None:
         fast = fastpath.enabled()
         at: object = None
-        for item in self.connection.list(
-            resource, namespace, selector=self.selector, page_size=self.page_size
+        reader = self.reader if fast else None
+        for listed in self.connection.sketches(
+            resource, namespace, reader, self.selector, self.page_size
         ):
-            metadata = item.get("metadata")
+            metadata = listed.sketch.get("metadata")
             here = metadata.get("namespace") if type(metadata) is dict else None
             if here != at and namespace is None:
                 at = here
                 moved(here if isinstance(here, str) else "")
-            document = self._kept(item, fast)
+            document = self._kept(listed, fast)
             if document is not None:
                 needs_config_maps(document.namespace or "default")
                 kept.append(document)
@@ -222,17 +231,18 @@ class ContextSource(Source[Workload | Document]):
         where = f"in namespace {namespace}" if namespace else "across all namespaces"
         return _fault(self.connection.stop.fault(f"{what} {where}"), namespace)
 
-    def _kept(self, item: Mapping[str, Any], fast: bool) -> Document | None:
+    def _kept(self, listed: sketch.Listed, fast: bool) -> Document | None:
         """A listed workload as a document, if ``keep`` wants it.
 
-        The fast path asks on the object's data first: writing an object out as
-        manifest text and reading it back is most of the cost of a document, and
-        only the workloads kept are patched (``fastpath``).
+        The fast path asks on the object's sketch first (the object's data, or
+        the part of it that ``keep`` reads): decoding every object whole, and
+        writing it out as manifest text, is most of the cost of a list, and only
+        the workloads kept are patched (``fastpath``).
         """
         context = self.connection.context
         if fast:
-            return to_document(item, context) if self.keep(item) else None
-        document = to_document(item, context)
+            return to_document(listed.whole(), context) if self.keep(listed.sketch) else None
+        document = to_document(listed.whole(), context)
         return document if self.keep(document.data) else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -147,3 +148,66 @@ def test_a_pattern_of_globs_matches_as_fnmatch_with_any_of_them(
 ) -> None:
     expected = any(fnmatch.fnmatchcase(name, glob) for glob in globs)
     assert evaluate.matches(name, globs) is expected
+
+
+_ANYTHING = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(_TEXT, inner, max_size=2),
+    max_leaves=6,
+)
+_ENV_NAME = (
+    (st.sampled_from(["VECTOR_STORE_EMBEDDING_MODEL", "RUN_CONFIG_PATH", "HOME"]) | _TEXT)
+    | st.integers()
+    | st.none()
+)
+_FITTING_CONTAINERS = (
+    st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "name": _TEXT | st.integers() | st.none(),
+                "image": _TEXT | st.integers() | st.none(),
+                "env": st.lists(
+                    st.fixed_dictionaries({}, optional={"name": _ENV_NAME, "value": _ANYTHING})
+                    | st.none(),
+                    max_size=3,
+                )
+                | st.none(),
+                "ports": _ANYTHING,
+            },
+        )
+        | st.none(),
+        max_size=3,
+    )
+    | st.none()
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FITTING_CONTAINERS | _CONTAINERS, st.none() | _ANYTHING, st.integers(0, 9))
+def test_the_recogniser_tells_from_the_fields_it_reads_what_it_tells_from_the_whole(
+    containers: Any, extra: Any, odd: int
+) -> None:
+    """A scan decodes of each listed object only classify.reads(): its verdict is the same."""
+    from migrate.sources import sketch
+
+    document = workload()
+    data: dict[str, Any] = dict(document.data)
+    data["spec"]["template"]["spec"]["containers"] = containers
+    data["spec"]["template"]["spec"]["volumes"] = extra
+    if odd == 0:
+        data["spec"]["template"] = extra  # of another shape, most likely
+    recognises = classify.recogniser(PROFILE)
+    try:
+        part = sketch.prune(data, classify.reads())
+    except sketch.Unfit:  # a scan reads such an object whole
+        return
+    assert recognises(part) is recognises(data)
+    assert recognises(data) is classify.is_llama_stack(replace(document, data=data), PROFILE)
+
+
+def test_the_fields_read_follow_the_pod_spec_path() -> None:
+    assert classify.reads(("spec",)) == {
+        "spec": {"containers": [{"name": ..., "image": ..., "env": [{"name": ...}]}]}
+    }
+    assert classify.reads(("spec", 0)) is None  # not of keys alone: read whole
