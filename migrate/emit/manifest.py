@@ -1,13 +1,15 @@
 """The patched workload manifest.
 
 This module owns applying a plan's edits to the workload's own text, so
-that every line the migration does not touch stays as it was.
+that every line the migration does not touch stays as it was (text the fast
+writer wrote, from a cluster, is written anew: :mod:`migrate.emit.canonical`).
 """
 
 from __future__ import annotations
 
+from migrate import fastpath
 from migrate.chart.profile import Profile
-from migrate.emit import layout, textpatch
+from migrate.emit import canonical, layout, textpatch
 from migrate.emit.interface import Emitter, Rendered
 from migrate.model import Plan
 
@@ -19,5 +21,10 @@ class Manifest(Emitter):
         return layout.workload_file(plan.kind)
 
     def render(self, plan: Plan, profile: Profile) -> Rendered:
-        patched = textpatch.apply_edits(plan.document.text, plan.edits)
+        document = plan.document
+        patched = (
+            canonical.apply_edits(document.text, document.data, plan.edits)
+            if fastpath.enabled()
+            else None
+        ) or textpatch.apply_edits(document.text, plan.edits)
         return Rendered(patched.text, patched.exact)

@@ -57,6 +57,11 @@ def _string(text: str) -> str | None:
     return f'"{text}"'
 
 
+def string_text(text: str) -> str | None:
+    """``text`` as :func:`dump` writes it, None where it leaves the data to ruamel."""
+    return _string(text)
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         written = _string(value)
