@@ -132,22 +132,23 @@ def _schema(tree: Tree, name: str, top: bool = False) -> Any:
     return _optional[_list[_schema(tree[0], f"{name}_item")]]
 
 
-@dataclass(frozen=True)
 class Reader:
     """Pages decoded with the sketches of their objects for one field tree."""
 
-    tree: Tree
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_item", msgspec.json.Decoder(_schema(self.tree, "Sketch", True)))
+    def __init__(self, tree: Tree) -> None:
+        self.tree = tree
+        self._sketch = msgspec.json.Decoder(_schema(tree, "Sketch", top=True))
 
     def page(self, body: bytes, kind: Kind) -> Page:
         """``body`` decoded; raises what ``json.loads`` raises on it."""
         try:
-            page = _PAGE.decode(body)
-        except msgspec.MsgspecError:
+            # As text first: a byte that is no UTF-8 would otherwise pass in a part of an
+            # object not decoded (json.loads refuses the page; it also reads other
+            # encodings, and UTF-8 surrogates).
+            page = _PAGE.decode(body.decode("utf-8"))
+        except (UnicodeDecodeError, msgspec.MsgspecError):
             return whole_page(body, kind)
-        decode: Callable[[bytes], dict[str, Any]] = self._item.decode  # type: ignore[attr-defined]
+        decode: Callable[[msgspec.Raw], dict[str, Any]] = self._sketch.decode
         items: list[Listed] = []
         raws = page.get("items") or ()
         for raw in raws:

@@ -129,6 +129,25 @@ def test_a_page_msgspec_does_not_read_raises_what_json_raises() -> None:
     assert page.count == 3 and len(page.items) == 1 and math.isnan(page.items[0].sketch["a"])
 
 
+def test_a_page_is_read_as_json_loads_reads_its_bytes() -> None:
+    reader = sketch.Reader(TREE)
+    # A byte that is no UTF-8, in a field no sketch decodes: refused as json.loads refuses it.
+    bad = b'{"items": [{"metadata": {}, "status": {"x": "\xff"}}]}'
+    with pytest.raises(UnicodeDecodeError):
+        json.loads(bad)
+    with pytest.raises(UnicodeDecodeError):
+        reader.page(bad, KIND)
+    # Another encoding json.loads reads, and a UTF-8 surrogate it lets pass.
+    for body in (
+        '{"items": [{"metadata": {"namespace": "a"}}]}'.encode("utf-16"),
+        b'{"items": [{"metadata": {"namespace": "\xed\xa0\x80"}}]}',
+    ):
+        page = reader.page(body, KIND)
+        assert [listed.whole() for listed in page.items] == [
+            {"apiVersion": KIND[0], "kind": KIND[1]} | item for item in json.loads(body)["items"]
+        ]
+
+
 def test_duplicate_keys_keep_the_last_as_json_does() -> None:
     body = b'{"items": [{"metadata": {"namespace": "a"}, "metadata": {"namespace": "b"}}]}'
     (listed,) = sketch.Reader(TREE).page(body, KIND).items
