@@ -8,8 +8,8 @@ back as the patched data (``tests/yaml/test_fastwrite.py``). So the text is
 written anew, without the patcher's parse, style walk and proof. Only where
 the two are known to agree: edits of block sequences that have items, a
 sequence put under a key of a mapping that has entries, inserted values whose
-every string both spell alike, with no null in them, a sequence that keeps or
-gets an item, and no null item in any sequence. Anything else is left to the patcher, which also raises what
+every string both spell alike, with no null in them, and a sequence that keeps
+or gets an item. Anything else is left to the patcher, which also raises what
 is wrong with the edits. ``tests/emitters/test_canonical.py`` holds the
 shortcut to the patcher's bytes on drawn data and edits.
 """
@@ -27,8 +27,7 @@ from migrate.yaml import fastwrite, scalars
 def apply_edits(text: str, data: Any, edits: Sequence[Edit]) -> textpatch.Patched | None:
     """What :func:`textpatch.apply_edits` gives for ``text``, whose data is ``data``;
     None where this module cannot tell."""
-    # A null item ("- ") ends a sequence where the patcher does not look for its end.
-    if not edits or "- \n" in text or not _agree(data, edits) or fastwrite.dump(data) != text:
+    if not edits or not _agree(data, edits) or fastwrite.dump(data) != text:
         return None
     try:
         patched = textpatch.apply_edits_to_data(data, edits)
@@ -57,9 +56,7 @@ def _agree(data: Any, edits: Sequence[Edit]) -> bool:
         else:
             return False
     # The patcher writes an emptied sequence as "[]" on a line of its own.
-    return all(
-        count < lengths[path] or path in inserted for path, count in removed.items()
-    )
+    return all(count < lengths[path] or path in inserted for path, count in removed.items())
 
 
 def _target(data: Any, path: tuple[Any, ...]) -> int | None:

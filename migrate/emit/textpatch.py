@@ -375,6 +375,10 @@ class _Style:
         return [scalars.scalar_text(value, False)]
 
 
+def _empty(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.start_mark.index == node.end_mark.index
+
+
 def _children(node: Node) -> Iterator[Node]:
     if isinstance(node, MappingNode):
         for key, value in node.value:
@@ -489,6 +493,8 @@ class _TextPatcher:
         if getattr(node, "flow_style", False):
             return int(node.end_mark.index)
         ends = [e for child in _children(node) if (e := self.content_end(child)) is not None]
+        if isinstance(node, SequenceNode):  # an item left empty ("- ") ends at its dash
+            ends += [int(i.start_mark.index) for i in node.value if _empty(i)]
         return max(ends, default=None)
 
     def indent_before(self, index: int) -> str | None:

@@ -403,6 +403,15 @@ spec:
     assert_loads_as_reference(text, result.text, edits)
 
 
+def test_a_key_added_after_a_sequence_whose_last_item_is_empty_follows_that_item() -> None:
+    text = "spec:\n  args:\n    - a\n    - \n  other:\n    -\n"
+    edits: list[Edit] = [InsertItem(("spec", "volumes"), 0, "v")]
+    result = apply_edits(text, edits)
+    assert result.exact
+    assert result.text == text + "  volumes:\n    - v\n"
+    assert_loads_as_reference(text, result.text, edits)
+
+
 def test_null_values_are_replaced() -> None:
     text = "spec:\n  containers:\n  - name: app\n    env:\n    volumeMounts: ~   # none\n"
     edits: list[Edit] = [
