@@ -35,8 +35,9 @@ class _Unsure(Exception):
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _string(text: str) -> str | None:
-    """``text`` as ruamel writes it in the project's style, None if unsure."""
+def string_text(text: str) -> str | None:
+    """``text`` as ruamel writes it in the project's style (and :func:`dump` with it),
+    None if unsure."""
     if not text or len(text) > _MAX_TEXT or not all(" " <= c <= "~" for c in text):
         return None
     if scalars.every_reader_reads_plain(text):
@@ -57,14 +58,9 @@ def _string(text: str) -> str | None:
     return f'"{text}"'
 
 
-def string_text(text: str) -> str | None:
-    """``text`` as :func:`dump` writes it, None where it leaves the data to ruamel."""
-    return _string(text)
-
-
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
-        written = _string(value)
+        written = string_text(value)
         if written is None:
             raise _Unsure
         return written
