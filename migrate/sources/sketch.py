@@ -10,14 +10,15 @@ other answer is, only when the scan asks for it (:meth:`Listed.whole`).
 
 A field tree names fields by key: a mapping of keys to the trees of their
 values, a list of one tree (every item of a list), or :data:`ANY` (the value
-as it is). The sketch of an object is :func:`prune` of it, exactly: values of
+as it is). The sketch of an object is exactly the part the tree names: values of
 the shape the tree names, or null, are kept (a key that is missing stays
 missing); anything else, and anything msgspec reads differently from Python's
 reader (NaN, a lone surrogate), makes the object stand whole as its own
 sketch, and a page msgspec does not read is decoded whole. What the scan
 decides from a sketch it must decide from the whole object alike: the owner of
 the tree holds its readers to that (``tests/plan/test_classify.py``), and
-``tests/sources/test_sketch.py`` holds the decoder to :func:`prune`.
+``tests/sources/test_sketch.py`` holds the decoder to a reference of that part
+(``tests/support/sketches.py``).
 """
 
 from __future__ import annotations
@@ -48,23 +49,6 @@ def merged(one: Tree, other: Tree) -> Tree:
     if isinstance(one, list) and isinstance(other, list):
         return [merged(one[0], other[0])]
     raise ValueError(f"field trees of different shapes: {one!r}, {other!r}")
-
-
-class Unfit(Exception):
-    """A value is not of the shape the field tree names."""
-
-
-def prune(value: Any, tree: Tree) -> Any:
-    """The part of ``value`` that ``tree`` names; raises :class:`Unfit`."""
-    if tree is ANY or value is None:
-        return value
-    if isinstance(tree, Mapping):
-        if type(value) is not dict:
-            raise Unfit
-        return {key: prune(value[key], sub) for key, sub in tree.items() if key in value}
-    if type(value) is not list:
-        raise Unfit
-    return [prune(item, tree[0]) for item in value]
 
 
 Kind: TypeAlias = tuple[str, str]  # the apiVersion and kind of a list's objects
@@ -136,7 +120,6 @@ class Reader:
     """Pages decoded with the sketches of their objects for one field tree."""
 
     def __init__(self, tree: Tree) -> None:
-        self.tree = tree
         self._sketch = msgspec.json.Decoder(_schema(tree, "Sketch", top=True))
 
     def page(self, body: bytes, kind: Kind) -> Page:

@@ -15,6 +15,7 @@ from migrate.engine import evaluate
 from migrate.model import Status
 from migrate.plan import classify
 from tests.plan.pods import container, env, workload
+from tests.support import sketches
 
 PROFILE = profile.load()
 
@@ -189,8 +190,6 @@ def test_the_recogniser_tells_from_the_fields_it_reads_what_it_tells_from_the_wh
     containers: Any, extra: Any, odd: int
 ) -> None:
     """A scan decodes of each listed object only classify.reads(): its verdict is the same."""
-    from migrate.sources import sketch
-
     document = workload()
     data: dict[str, Any] = dict(document.data)
     data["spec"]["template"]["spec"]["containers"] = containers
@@ -199,8 +198,8 @@ def test_the_recogniser_tells_from_the_fields_it_reads_what_it_tells_from_the_wh
         data["spec"]["template"] = extra  # of another shape, most likely
     recognises = classify.recogniser(PROFILE)
     try:
-        part = sketch.prune(data, classify.reads())
-    except sketch.Unfit:  # a scan reads such an object whole
+        part = sketches.prune(data, classify.reads())
+    except sketches.Unfit:  # a scan reads such an object whole
         return
     assert recognises(part) is recognises(data)
     assert recognises(data) is classify.is_llama_stack(replace(document, data=data), PROFILE)

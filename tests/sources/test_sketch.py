@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from migrate.plan import classify
 from migrate.sources import sketch
+from tests.support import sketches
 
 KIND = ("apps/v1", "Deployment")
 TREE = sketch.merged({"metadata": {"namespace": ...}}, classify.reads())
@@ -62,8 +63,8 @@ def _body(items: list[Any], metadata: Any = None) -> bytes:
 
 def _expected_sketch(whole: dict[str, Any]) -> dict[str, Any]:
     try:
-        pruned: dict[str, Any] = sketch.prune(whole, TREE)
-    except sketch.Unfit:  # the whole object, as the list gives it
+        pruned: dict[str, Any] = sketches.prune(whole, TREE)
+    except sketches.Unfit:  # the whole object, as the list gives it
         return {"apiVersion": KIND[0], "kind": KIND[1]} | whole
     return pruned
 
